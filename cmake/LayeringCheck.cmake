@@ -1,0 +1,10 @@
+# Fails the configure step when a layer includes a header it may not use.
+function(gomap_check_layering dir forbidden_regex)
+  file(GLOB_RECURSE files "${dir}/*.h" "${dir}/*.cpp")
+  foreach(f ${files})
+    file(STRINGS "${f}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"](${forbidden_regex})")
+    if(lines)
+      message(FATAL_ERROR "layering violation in ${f}: ${lines}")
+    endif()
+  endforeach()
+endfunction()
