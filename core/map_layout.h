@@ -95,6 +95,14 @@ std::optional<MapImpl> DefaultImpl(const GoVersion &v, std::string *why);
 std::optional<MapLayout> BuiltinLayout(const GoVersion &v, const Type *key,
                                        const Type *elem, std::string *why);
 
+// Layout from the debug-info types of a map (DWARF in LLDB, gdb.Type in GDB):
+// `map_type` is a Kind::Map type whose map_header is the linker-synthesized
+// hash<K,V> (classic) or map<K,V> (swiss) struct, reached through buckets /
+// dirPtr to bucket<K,V> or table<K,V> and the group struct. The implementation
+// is chosen from the fields present, never from the version (as Delve does).
+std::optional<MapLayout> LayoutFromTypes(const Type *map_type, const GoVersion &v,
+                                         std::string *why);
+
 } // namespace gomap
 
 #endif

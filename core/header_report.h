@@ -1,0 +1,30 @@
+// The `gomap header` report: every header field under its runtime name, flags
+// by name, implementation, Go version and where the layout came from.
+#ifndef GOMAP_CORE_HEADER_REPORT_H
+#define GOMAP_CORE_HEADER_REPORT_H
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "diagnostics.h"
+#include "map.h"
+#include "map_layout.h"
+#include "types.h"
+
+namespace gomap {
+
+// {"address","type","impl","go_version","layout_source","len","fields":{...},
+//  "flags":[...],"diagnostics":[...]}; pointer fields as "0x…" strings.
+nlohmann::json HeaderJson(const MapHeader &h, const MapLayout &layout,
+                          const Type *map_type, const DiagnosticSink &diags);
+std::string HeaderText(const MapHeader &h, const MapLayout &layout,
+                       const Type *map_type, const DiagnosticSink &diags);
+
+// JSON number for an integer per the gomap/1 encoding (decimal string past 2^53).
+nlohmann::json IntJson(int64_t v);
+nlohmann::json UintJson(uint64_t v);
+
+} // namespace gomap
+
+#endif

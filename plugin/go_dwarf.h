@@ -1,0 +1,86 @@
+// Go DWARF reader for the LLDB plugin: package-level variables and Go types,
+// converted into the core's type model. LLDB has no Go TypeSystem, so the
+// plugin reads the binary's DWARF itself with LLVM's DebugInfoDWARF.
+#ifndef GOMAP_PLUGIN_GO_DWARF_H
+#define GOMAP_PLUGIN_GO_DWARF_H
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/types.h"
+
+namespace gomap::plugin {
+
+struct GlobalVar {
+  std::string name;     // "main.cache", "example.com/pkg.Var"
+  uint64_t address = 0; // static address (DW_OP_addr)
+  uint64_t die = 0;     // DIE offset of the variable
+};
+
+class GoDwarf {
+public:
+  // Opens `path` and indexes its DWARF. On failure returns null and sets *error
+  // to one line. A binary without DWARF loads, with HasDebugInfo() false.
+  static std::unique_ptr<GoDwarf> Load(const std::string &path, std::string *error);
+  ~GoDwarf();
+
+  bool HasDebugInfo() const { return has_debug_info_; }
+  bool IsGo() const { return is_go_; }
+  const std::string &producer() const { return producer_; } // first Go CU's DW_AT_producer
+
+  const GlobalVar *FindGlobal(std::string_view name) const;
+  // The Go type of a global (nullptr when it has none).
+  const Type *GlobalType(const GlobalVar &g);
+  // A type by its Go name ("map[string]int", "main.P"); nullptr when absent.
+  const Type *TypeByName(std::string_view name);
+  // A type by its runtime descriptor's offset from moduledata.types.
+  const Type *TypeByRuntimeOffset(uint64_t offset);
+  // Names of package-level variables whose type is a map, sorted.
+  std::vector<std::string> MapGlobals();
+  // Names of all package-level variables (for suggestions).
+  const std::vector<GlobalVar> &globals() const { return globals_; }
+
+  TypeTable &types() { return types_; }
+
+  // Copies bytes of the executable's allocated, file-backed sections (.rodata,
+  // .data, .noptrdata...) at their link addresses. Cores omit unmodified
+  // file-backed mappings, so string literals and type names come from here.
+  size_t ReadFileBytes(uint64_t addr, void *dst, size_t n) const;
+
+private:
+  struct Impl;
+  GoDwarf();
+  const Type *ConvertDie(uint64_t offset, int depth);
+
+  std::unique_ptr<Impl> impl_;
+  bool has_debug_info_ = false;
+  bool is_go_ = false;
+  std::string producer_;
+  std::vector<GlobalVar> globals_;
+  std::unordered_map<std::string, size_t> global_index_;
+  std::unordered_map<std::string, uint64_t> type_index_;     // name -> DIE offset
+  std::unordered_map<uint64_t, uint64_t> runtime_index_;     // runtime type offset -> DIE
+  std::unordered_map<uint64_t, const Type *> converted_;    // DIE offset -> type
+  // Named types copy their underlying type; when the underlying type was still
+  // being converted (recursive types), the copy is redone once it is complete.
+  struct TypedefCopy {
+    Type *named;
+    const Type *under;
+    std::string name;
+  };
+  std::vector<TypedefCopy> typedef_copies_;
+  struct FileSection {
+    uint64_t addr, size;
+    const char *data; // owned by the object file
+  };
+  std::vector<FileSection> file_sections_;
+  TypeTable types_;
+};
+
+} // namespace gomap::plugin
+
+#endif

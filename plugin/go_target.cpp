@@ -1,0 +1,145 @@
+// Per-target Go facts for the LLDB plugin.
+#include "plugin/go_target.h"
+
+#include <sys/stat.h>
+
+#include "lldb/API/SBFileSpec.h"
+
+namespace gomap::plugin {
+
+namespace {
+std::string ExecutablePath(lldb::SBTarget target) {
+  lldb::SBFileSpec spec = target.GetExecutable();
+  char buf[4096];
+  if (!spec.IsValid() || spec.GetPath(buf, sizeof buf) == 0)
+    return "";
+  return buf;
+}
+} // namespace
+
+GoTarget *GoTarget::Get(lldb::SBTarget target, std::string *error) {
+  // Cache by executable path and modification time: one DWARF index per binary.
+  static std::map<std::string, std::unique_ptr<GoTarget>> cache;
+  if (!target.IsValid()) {
+    *error = "no target; create one with 'target create BINARY'";
+    return nullptr;
+  }
+  std::string path = ExecutablePath(target);
+  if (path.empty()) {
+    *error = "the target has no executable file";
+    return nullptr;
+  }
+  struct stat st {};
+  std::string key = path;
+  if (stat(path.c_str(), &st) == 0)
+    key += "@" + std::to_string(st.st_mtime) + ":" + std::to_string(st.st_size);
+  auto it = cache.find(key);
+  if (it != cache.end())
+    return it->second.get();
+  std::unique_ptr<GoTarget> gt(new GoTarget());
+  gt->path_ = path;
+  gt->dwarf_ = GoDwarf::Load(path, error);
+  if (!gt->dwarf_)
+    return nullptr;
+  if (!gt->dwarf_->HasDebugInfo()) {
+    *error = path + " has no DWARF debug info (built with -ldflags=-w or -s?); gomap needs it to find variables and types";
+    return nullptr;
+  }
+  if (!gt->dwarf_->IsGo()) {
+    *error = path + " is not a Go binary (no compile unit produced by Go cmd/compile)";
+    return nullptr;
+  }
+  GoTarget *raw = gt.get();
+  cache[key] = std::move(gt);
+  return raw;
+}
+
+bool GoTarget::ReadGoString(uint64_t addr, std::string *out) {
+  uint64_t hdr[2];
+  if (!reader_->ReadExact(addr, hdr, sizeof hdr) || hdr[1] > 256)
+    return false;
+  out->resize(hdr[1]);
+  return reader_->ReadExact(hdr[0], out->data(), hdr[1]);
+}
+
+bool GoTarget::Attach(lldb::SBProcess process, std::string *error) {
+  if (!process.IsValid()) {
+    *error = "no process: launch or attach to the program, or load a core ('target create BINARY --core CORE')";
+    return false;
+  }
+  if (!reader_ || process.GetUniqueID() != process_.GetUniqueID() ||
+      process.GetStopID() != process_.GetStopID()) {
+    process_ = process;
+    GoDwarf *dwarf = dwarf_.get();
+    reader_ = std::make_unique<ProcessReader>(
+        process, [dwarf](uint64_t a, void *dst, size_t n) {
+          return dwarf->ReadFileBytes(a, dst, n);
+        });
+    cache_ = std::make_unique<CachedReader>(*reader_);
+  }
+  version_ = GoVersion();
+  version_source_.clear();
+  std::string text;
+  if (const GlobalVar *g = dwarf_->FindGlobal("runtime.buildVersion"))
+    if (ReadGoString(g->address, &text)) {
+      version_ = GoVersion::Parse(text);
+      version_source_ = "runtime.buildVersion";
+    }
+  if (!version_.Known()) {
+    version_ = GoVersion::Parse(dwarf_->producer());
+    version_source_ = "DW_AT_producer";
+  }
+  if (!version_.Known()) {
+    *error = "cannot tell the Go version of " + path_;
+    return false;
+  }
+  std::string why = CheckSupported(version_);
+  if (!why.empty()) {
+    *error = why + " (target built with " + version_.raw + ")";
+    return false;
+  }
+  // moduledata.types: base of the runtime type descriptors (DW_AT_go_runtime_type
+  // holds offsets from it).
+  types_base_ = 0;
+  if (const GlobalVar *md = dwarf_->FindGlobal("runtime.firstmoduledata")) {
+    const Type *mt = dwarf_->GlobalType(*md);
+    if (const Field *f = mt ? mt->FindField("types") : nullptr)
+      reader_->ReadPtr(md->address + f->offset, &types_base_);
+  }
+  return true;
+}
+
+const Type *GoTarget::ByRuntimeType(uint64_t descriptor) {
+  if (descriptor == 0 || types_base_ == 0 || descriptor < types_base_)
+    return nullptr;
+  return dwarf_->TypeByRuntimeOffset(descriptor - types_base_);
+}
+
+const MapLayout *GoTarget::ForMapType(const Type *map_type) {
+  std::string why;
+  return LayoutFor(map_type, &why);
+}
+
+const MapLayout *GoTarget::LayoutFor(const Type *map_type, std::string *why) {
+  auto it = layouts_.find(map_type);
+  if (it == layouts_.end()) {
+    std::string err;
+    std::optional<MapLayout> l = LayoutFromTypes(map_type, version_, &err);
+    if (!l && map_type && map_type->kind == Kind::Map) {
+      std::string err2;
+      l = BuiltinLayout(version_, map_type->key, map_type->elem, &err2);
+      if (!l)
+        err += "; built-in tables: " + err2;
+    }
+    it = layouts_.emplace(map_type, std::move(l)).first;
+    layout_errors_[map_type] = err;
+  }
+  if (!it->second) {
+    *why = layout_errors_[map_type];
+    return nullptr;
+  }
+  it->second->version = version_;
+  return &*it->second;
+}
+
+} // namespace gomap::plugin

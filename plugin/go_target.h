@@ -1,0 +1,63 @@
+// What the plugin knows about one Go target: its DWARF, Go version, type
+// resolution for interface values and map layouts. Built once per executable
+// and cached; process state (memory) is read per command.
+#ifndef GOMAP_PLUGIN_GO_TARGET_H
+#define GOMAP_PLUGIN_GO_TARGET_H
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/map_layout.h"
+#include "core/value.h"
+#include "core/version.h"
+#include "lldb/API/SBProcess.h"
+#include "lldb/API/SBTarget.h"
+#include "plugin/go_dwarf.h"
+#include "plugin/process_reader.h"
+
+namespace gomap::plugin {
+
+class GoTarget final : public TypeResolver, public MapLayoutProvider {
+public:
+  // The cached GoTarget for `target`'s executable, or null with *error set.
+  static GoTarget *Get(lldb::SBTarget target, std::string *error);
+
+  GoDwarf &dwarf() { return *dwarf_; }
+  const std::string &path() const { return path_; }
+
+  // Refreshes per-process facts (Go version, moduledata.types) from `process`.
+  // Returns false with *error when the process is not a usable Go process.
+  bool Attach(lldb::SBProcess process, std::string *error);
+  MemoryReader &memory() { return *cache_; }
+  const GoVersion &version() const { return version_; }
+  // "runtime.buildVersion" or "DW_AT_producer": where version() came from.
+  const std::string &version_source() const { return version_source_; }
+
+  // TypeResolver: runtime type descriptor address -> Go type.
+  const Type *ByRuntimeType(uint64_t descriptor) override;
+  // MapLayoutProvider: layout of a map type, from DWARF or the built-in tables.
+  const MapLayout *ForMapType(const Type *map_type) override;
+  // Like ForMapType, with the reason when no layout can be had.
+  const MapLayout *LayoutFor(const Type *map_type, std::string *why);
+
+private:
+  GoTarget() = default;
+  bool ReadGoString(uint64_t addr, std::string *out);
+
+  std::string path_;
+  std::unique_ptr<GoDwarf> dwarf_;
+  std::unique_ptr<ProcessReader> reader_;
+  std::unique_ptr<CachedReader> cache_;
+  lldb::SBProcess process_;
+  GoVersion version_;
+  std::string version_source_;
+  uint64_t types_base_ = 0;
+  std::map<const Type *, std::optional<MapLayout>> layouts_;
+  std::map<const Type *, std::string> layout_errors_;
+};
+
+} // namespace gomap::plugin
+
+#endif
