@@ -44,8 +44,10 @@ GoVersion GoVersion::Parse(std::string_view text) {
   v.major = maj;
   v.minor = min;
   v.patch = patch;
-  size_t x = text.find(" X:", pos);
-  if (x != std::string_view::npos) {
+  // " X:a,b" (go1.24/1.25) or "-X:a,b" (go1.27) after the release.
+  size_t x = text.find("X:", pos);
+  if (x != std::string_view::npos && x > 0 && (text[x - 1] == ' ' || text[x - 1] == '-')) {
+    --x;
     std::string_view rest = text.substr(x + 3);
     size_t end = rest.find_first_of(" ;");
     rest = rest.substr(0, end);

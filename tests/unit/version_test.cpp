@@ -16,6 +16,14 @@ TEST(GoVersion, ParsesReleaseAndExperiments) {
   EXPECT_FALSE(v.HasExperiment("swissmap"));
 }
 
+TEST(GoVersion, ParsesDashExperiments) {
+  // go1.27 spells runtime.Version() with a dash before the experiments.
+  GoVersion v = GoVersion::Parse("go1.27.4-X:mapsplitgroup");
+  EXPECT_EQ(v.minor, 27);
+  EXPECT_EQ(v.patch, 4);
+  EXPECT_TRUE(v.HasExperiment("mapsplitgroup"));
+}
+
 TEST(GoVersion, ParsesProducerAndRc) {
   GoVersion p = GoVersion::Parse("Go cmd/compile go1.19.8; regabi");
   EXPECT_EQ(p.minor, 19);

@@ -1,0 +1,98 @@
+"""The LLDB plugin decodes every fixture map, live and from a core, with every available Go
+toolchain: entries equal the program's own ground truth as a multiset, len equals len(m), and
+header fields equal what the program read about itself through unsafe."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support import fixtures as fx  # noqa: E402
+from integration.lldb_support import as_int, batch, normalise_maps  # noqa: E402
+
+ALL = fx.toolchains()
+MODES = ["core", "live"]
+
+
+def _params() -> list[Any]:
+    out = []
+    for tc in ALL:
+        for mode in MODES:
+            marks = [] if tc.usable else [pytest.mark.skip(reason=f"{tc.id}: {tc.reason}")]
+            out.append(pytest.param(tc, mode, id=f"{tc.id}-{mode}", marks=marks))
+    return out
+
+
+def _check_map(name: str, want: dict[str, Any], show: dict[str, Any],
+               header: dict[str, Any], impl: str) -> list[str]:
+    problems: list[str] = []
+    if show["status"] != 0:
+        return [f"{name}: show failed (status {show['status']}): {show['error']}"]
+    got = json.loads(show["output"])
+    assert got["schema"] == "gomap/1"
+    m = got["map"]
+    if m["len"] != want["len"]:
+        problems.append(f"{name}: len {m['len']} != {want['len']}")
+    if m["type"] != want["type"]:
+        problems.append(f"{name}: type {m['type']!r} != {want['type']!r}")
+    if m["address"] != want["address"]:
+        problems.append(f"{name}: address {m['address']} != {want['address']}")
+    if m["truncated"]:
+        problems.append(f"{name}: truncated with --all")
+    if not want["nil"] and m["impl"] != impl:
+        problems.append(f"{name}: impl {m['impl']} != {impl}")
+    errors = [d for d in m["diagnostics"] if d["severity"] == "error"]
+    if errors:
+        problems.append(f"{name}: error diagnostics {errors[:3]}")
+    missing, unexpected = fx.compare_entries(normalise_maps(m["entries"]),
+                                             normalise_maps(want["entries"]))
+    if missing or unexpected:
+        problems.append(f"{name}: {len(missing)} missing, {len(unexpected)} unexpected; "
+                        f"missing {missing[:3]} unexpected {unexpected[:3]}")
+    if header["status"] != 0:
+        problems.append(f"{name}: header failed: {header['error']}")
+    elif want["header"] is not None:
+        h = json.loads(header["output"])["header"]
+        if h["layout_source"] != "dwarf":
+            problems.append(f"{name}: layout source {h['layout_source']}")
+        for field, value in want["header"].items():
+            if field == "tables":
+                continue
+            if field not in h["fields"]:
+                problems.append(f"{name}: header lacks {field}")
+            elif as_int(h["fields"][field]) != as_int(value):
+                problems.append(f"{name}: header {field} = {h['fields'][field]} != {value}")
+        extra = set(h["fields"]) - set(want["header"])
+        if extra:
+            problems.append(f"{name}: header has fields the runtime lacks: {sorted(extra)}")
+    return problems
+
+
+@pytest.mark.parametrize("tc,mode", _params())
+def test_maps_fixture(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
+    binary = fx.build("maps", tc)
+    proc = None
+    if mode == "core":
+        core, expect = fx.make_core(binary, tmp_path)
+        target = ["--core", str(core)]
+    else:
+        proc, expect = fx.run_parked(binary, tmp_path)
+        target = ["--pid", str(proc.pid)]
+    try:
+        names = sorted(expect["maps"])
+        commands = []
+        for n in names:
+            commands += [f"show {n} --all --json", f"header {n} --json"]
+        results = batch(binary, target, commands)
+    finally:
+        if proc is not None:
+            fx.stop(proc)
+    problems: list[str] = []
+    for i, n in enumerate(names):
+        problems += _check_map(n, expect["maps"][n], results[2 * i], results[2 * i + 1],
+                               expect["impl"])
+    assert not problems, f"{tc.id} {mode}: {len(problems)} problems\n" + "\n".join(problems)
