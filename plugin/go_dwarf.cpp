@@ -43,6 +43,28 @@ uint64_t UnsignedAttr(const llvm::DWARFDie &die, llvm::dwarf::Attribute a,
 
 void IgnoreError(llvm::Error e) { llvm::consumeError(std::move(e)); }
 
+// .go.buildinfo (cmd/go/internal/version, debug/buildinfo): a 32-byte header
+// "\xff Go buildinf:" + ptrSize + flags; with flags&2 (go1.18+) the version
+// string follows inline, prefixed by its uvarint length.
+std::string ParseBuildInfoVersion(llvm::StringRef data) {
+  static const char kMagic[] = "\xff Go buildinf:";
+  if (data.size() < 33 || !data.starts_with(llvm::StringRef(kMagic, 14)))
+    return "";
+  if ((uint8_t(data[15]) & 2) == 0)
+    return ""; // BACKCOMPAT(go1.17): pointer-based header, not needed in our window
+  uint64_t len = 0;
+  size_t pos = 32;
+  for (int shift = 0; pos < data.size() && shift < 64; shift += 7) {
+    uint8_t b = uint8_t(data[pos++]);
+    len |= uint64_t(b & 0x7f) << shift;
+    if (!(b & 0x80))
+      break;
+  }
+  if (len == 0 || len > 256 || pos + len > data.size())
+    return "";
+  return data.substr(pos, len).str();
+}
+
 } // namespace
 
 struct GoDwarf::Impl {
@@ -79,6 +101,10 @@ std::unique_ptr<GoDwarf> GoDwarf::Load(const std::string &path, std::string *err
       llvm::consumeError(contents.takeError());
       continue;
     }
+    if (auto name = sec.getName(); name && *name == ".go.buildinfo")
+      d->buildinfo_version_ = ParseBuildInfoVersion(*contents);
+    else if (!name)
+      llvm::consumeError(name.takeError());
     d->file_sections_.push_back(
         FileSection{sec.getAddress(), contents->size(), contents->data()});
   }

@@ -31,6 +31,9 @@ public:
   bool HasDebugInfo() const { return has_debug_info_; }
   bool IsGo() const { return is_go_; }
   const std::string &producer() const { return producer_; } // first Go CU's DW_AT_producer
+  // The Go release recorded in the file's .go.buildinfo section (go1.18+ inline
+  // format), e.g. "go1.24.13 X:noswissmap"; "" when absent. Needs no DWARF.
+  const std::string &buildinfo_version() const { return buildinfo_version_; }
 
   const GlobalVar *FindGlobal(std::string_view name) const;
   // The Go type of a global (nullptr when it has none).
@@ -60,6 +63,7 @@ private:
   bool has_debug_info_ = false;
   bool is_go_ = false;
   std::string producer_;
+  std::string buildinfo_version_;
   std::vector<GlobalVar> globals_;
   std::unordered_map<std::string, size_t> global_index_;
   std::unordered_map<std::string, uint64_t> type_index_;     // name -> DIE offset

@@ -41,6 +41,13 @@ GoTarget *GoTarget::Get(lldb::SBTarget target, std::string *error) {
   gt->dwarf_ = GoDwarf::Load(path, error);
   if (!gt->dwarf_)
     return nullptr;
+  // Refuse releases outside the window first: their DWARF may not even be
+  // readable (go1.18 writes GNU-style .zdebug sections).
+  GoVersion file_version = GoVersion::Parse(gt->dwarf_->buildinfo_version());
+  if (std::string why = CheckSupported(file_version); !why.empty()) {
+    *error = why + " (" + path + " was built with " + file_version.raw + ")";
+    return nullptr;
+  }
   if (!gt->dwarf_->HasDebugInfo()) {
     *error = path + " has no DWARF debug info (built with -ldflags=-w or -s?); gomap needs it to find variables and types";
     return nullptr;
@@ -86,6 +93,10 @@ bool GoTarget::Attach(lldb::SBProcess process, std::string *error) {
       version_source_ = "runtime.buildVersion";
     }
   if (!version_.Known()) {
+    version_ = GoVersion::Parse(dwarf_->buildinfo_version());
+    version_source_ = ".go.buildinfo";
+  }
+  if (!version_.Known()) {
     version_ = GoVersion::Parse(dwarf_->producer());
     version_source_ = "DW_AT_producer";
   }
@@ -95,7 +106,7 @@ bool GoTarget::Attach(lldb::SBProcess process, std::string *error) {
   }
   std::string why = CheckSupported(version_);
   if (!why.empty()) {
-    *error = why + " (target built with " + version_.raw + ")";
+    *error = why + " (" + path_ + " was built with " + version_.raw + ")";
     return false;
   }
   // moduledata.types: base of the runtime type descriptors (DW_AT_go_runtime_type
