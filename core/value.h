@@ -28,6 +28,11 @@ struct RenderOptions {
   uint64_t max_elems = 4096;           // array/slice elements rendered
   uint64_t nested_map_entries = 64;    // entries rendered for a nested map
   bool follow_pointers = false;        // text: pointers as addresses only
+  // Work caps for one top-level call (Json, Text, ShowMap*): values rendered
+  // and string bytes read, so that nested maps/slices cannot multiply into
+  // unbounded work (64 nested map entries per level, 16 levels deep, ...).
+  uint64_t max_values = 1 << 20;
+  uint64_t max_total_string_bytes = uint64_t(64) << 20;
 };
 
 class ValueRenderer {
@@ -37,6 +42,9 @@ public:
 
   // The JSON value encoding of DESIGN.md for the value of type t at addr.
   nlohmann::json Json(uint64_t addr, const Type *t);
+  // The same with object keys in Go order (struct fields, the map object's
+  // keys); nlohmann::json sorts keys, so frontends that print should use this.
+  nlohmann::ordered_json JsonOrdered(uint64_t addr, const Type *t);
   // Go-like text: 1, "a\"b", main.P{X: 1, Y: 2}, map[string]int{"a": 1}.
   std::string Text(uint64_t addr, const Type *t);
 
@@ -64,8 +72,15 @@ struct ShowRequest {
 nlohmann::json ShowMapJson(MemoryReader &mem, const MapLayout &layout,
                            const Type *map_type, uint64_t addr,
                            const ShowRequest &req, ValueRenderer &renderer);
+// The same with keys in schema and Go field order (see JsonOrdered).
+nlohmann::ordered_json ShowMapJsonOrdered(MemoryReader &mem,
+                                          const MapLayout &layout,
+                                          const Type *map_type, uint64_t addr,
+                                          const ShowRequest &req,
+                                          ValueRenderer &renderer);
 // Text: a header line "(map[string]int) 0xc000012345 len=3 impl=swiss" and
-// one entry per line `  "a": 1`, then "... (N more)" when cut, then diagnostics.
+// one entry per line `  "a": 1`, then "  ... (more entries; use --offset/--limit
+// or --all)" when cut, then one line per diagnostic "  warning[code]: message".
 std::string ShowMapText(MemoryReader &mem, const MapLayout &layout,
                         const Type *map_type, uint64_t addr,
                         const ShowRequest &req, ValueRenderer &renderer);
