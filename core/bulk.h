@@ -1,0 +1,109 @@
+// Internal helpers shared by the classic and swiss decoders: bulk array reads,
+// header field decoding and address formatting. Not part of the public API.
+#ifndef GOMAP_CORE_BULK_H
+#define GOMAP_CORE_BULK_H
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "map.h"
+#include "map_layout.h"
+#include "target.h"
+
+namespace gomap::detail {
+
+// Little-endian load of 1, 2, 4 or 8 bytes (any other size gives 0).
+inline uint64_t LoadLE(const uint8_t *p, uint64_t size) {
+  if (size != 1 && size != 2 && size != 4 && size != 8)
+    return 0;
+  uint64_t v = 0;
+  for (uint64_t i = 0; i < size; ++i)
+    v |= uint64_t(p[i]) << (8 * i);
+  return v;
+}
+
+inline std::string Hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// Reads a runtime struct (hmap, maps.Map, maps.table) in one read and decodes
+// every field of `layout`. false when the struct could not be read in full.
+inline bool ReadStruct(MemoryReader &mem, const StructLayout &layout,
+                       uint64_t addr, std::vector<HeaderValue> *out) {
+  out->clear();
+  uint64_t size = layout.size;
+  for (const auto &f : layout.fields)
+    size = std::max(size, f.offset + f.size);
+  if (size == 0 || size > 4096)
+    return false;
+  std::vector<uint8_t> bytes(size);
+  if (!mem.ReadExact(addr, bytes.data(), bytes.size()))
+    return false;
+  for (const auto &f : layout.fields)
+    out->push_back(HeaderValue{f.name, f.offset, f.size,
+                               LoadLE(bytes.data() + f.offset, f.size)});
+  return true;
+}
+
+inline const HeaderValue *FindValue(const std::vector<HeaderValue> &vals,
+                                    std::string_view name) {
+  for (const auto &v : vals)
+    if (v.name == name)
+      return &v;
+  return nullptr;
+}
+
+// A target array of `count` fixed-size elements (buckets, groups, directory
+// entries) read in chunks of up to `chunk_bytes` per MemoryReader::Read. When a
+// read comes back short, the elements it covered in full are usable; the next
+// element is retried on its own, so one hole costs only the elements it covers.
+class ArrayReader {
+public:
+  ArrayReader() = default;
+  ArrayReader(MemoryReader *mem, uint64_t base, uint64_t count,
+              uint64_t elem_size, uint64_t chunk_bytes = 1 << 20)
+      : mem_(mem), base_(base), count_(count), elem_size_(elem_size),
+        chunk_elems_(std::max<uint64_t>(
+            1, chunk_bytes / std::max<uint64_t>(1, elem_size))) {}
+
+  uint64_t count() const { return count_; }
+  uint64_t AddressOf(uint64_t i) const { return base_ + i * elem_size_; }
+
+  // The bytes of element i, or nullptr when they are unreadable.
+  const uint8_t *Get(uint64_t i) {
+    if (mem_ == nullptr || i >= count_ || elem_size_ == 0)
+      return nullptr;
+    if (i >= first_ && i < first_ + valid_)
+      return bytes_.data() + (i - first_) * elem_size_;
+    if (i == first_ && loaded_)
+      return nullptr; // already tried: unreadable
+    uint64_t n = std::min(count_ - i, chunk_elems_);
+    bytes_.resize(n * elem_size_);
+    size_t got = mem_->Read(AddressOf(i), bytes_.data(), bytes_.size());
+    first_ = i;
+    valid_ = got / elem_size_;
+    loaded_ = true;
+    ++reads_;
+    return valid_ > 0 ? bytes_.data() : nullptr;
+  }
+  uint64_t reads() const { return reads_; }
+
+private:
+  MemoryReader *mem_ = nullptr;
+  uint64_t base_ = 0, count_ = 0, elem_size_ = 0, chunk_elems_ = 1;
+  std::vector<uint8_t> bytes_;
+  uint64_t first_ = 0, valid_ = 0;
+  bool loaded_ = false;
+  uint64_t reads_ = 0;
+};
+
+inline bool IsPowerOfTwo(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+} // namespace gomap::detail
+
+#endif
