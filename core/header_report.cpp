@@ -37,9 +37,9 @@ nlohmann::json UintJson(uint64_t v) {
   return v;
 }
 
-nlohmann::json HeaderJson(const MapHeader &h, const MapLayout &layout,
-                          const Type *map_type, const DiagnosticSink &diags) {
-  nlohmann::json fields = nlohmann::json::object();
+nlohmann::ordered_json HeaderJson(const MapHeader &h, const MapLayout &layout,
+                                  const Type *map_type, const DiagnosticSink &diags) {
+  nlohmann::ordered_json fields = nlohmann::ordered_json::object();
   for (const auto &f : h.fields) {
     if (IsPointerField(f.name))
       fields[f.name] = HexAddr(f.value);
@@ -48,10 +48,10 @@ nlohmann::json HeaderJson(const MapHeader &h, const MapLayout &layout,
     else
       fields[f.name] = UintJson(f.value);
   }
-  nlohmann::json diag = nlohmann::json::array();
+  nlohmann::ordered_json diag = nlohmann::ordered_json::array();
   for (const auto &d : diags.items())
     diag.push_back(DiagnosticJson(d));
-  return nlohmann::json{
+  return nlohmann::ordered_json{
       {"address", HexAddr(h.address)},
       {"type", map_type ? map_type->name : std::string()},
       {"impl", std::string(ImplName(layout.impl))},

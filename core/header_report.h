@@ -16,7 +16,7 @@ namespace gomap {
 
 // {"address","type","impl","go_version","layout_source","len","fields":{...},
 //  "flags":[...],"diagnostics":[...]}; pointer fields as "0x…" strings.
-nlohmann::json HeaderJson(const MapHeader &h, const MapLayout &layout,
+nlohmann::ordered_json HeaderJson(const MapHeader &h, const MapLayout &layout,
                           const Type *map_type, const DiagnosticSink &diags);
 std::string HeaderText(const MapHeader &h, const MapLayout &layout,
                        const Type *map_type, const DiagnosticSink &diags);

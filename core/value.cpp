@@ -393,8 +393,8 @@ ojson DiagnosticOJson(const Diagnostic &d) {
 
 } // namespace
 
-nlohmann::json DiagnosticJson(const Diagnostic &d) {
-  return nlohmann::json(DiagnosticOJson(d));
+nlohmann::ordered_json DiagnosticJson(const Diagnostic &d) {
+  return DiagnosticOJson(d);
 }
 
 // One top-level rendering call: the reader stack of bulk reads, the work
@@ -819,8 +819,8 @@ ojson RenderImpl::Json(uint64_t addr, const Type *t, int depth) {
     uint64_t p;
     if (!ReadWord(addr, &p))
       return UnreadableJson(addr, t->name);
-    if (p == 0)
-      return nullptr;
+    // A nil nested map is still a map object (address "0x0", len 0), like
+    // `gomap show` of a nil map, so its type and implementation stay visible.
     if (depth >= opt_.max_depth) {
       ReportDepth(addr, t);
       return ojson{{"truncated", "depth limit"}};

@@ -86,7 +86,7 @@ std::string ShowMapText(MemoryReader &mem, const MapLayout &layout,
                         const ShowRequest &req, ValueRenderer &renderer);
 
 // JSON of one diagnostic: {"code","severity","message","address"}.
-nlohmann::json DiagnosticJson(const Diagnostic &d);
+nlohmann::ordered_json DiagnosticJson(const Diagnostic &d);
 std::string HexAddr(uint64_t addr); // "0x1234"
 
 } // namespace gomap

@@ -29,7 +29,7 @@ namespace gomap::plugin {
 
 namespace {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;
 
 const OptionSpec kJson{"json", 0, false, "print one JSON document (schema gomap/1)"};
 const OptionSpec kType{"type", 't', true, "Go map type of an 0xADDR expression, e.g. 'map[string]int'"};
@@ -245,8 +245,8 @@ protected:
     GoTarget &gt = *mt.ctx.gt;
     ValueRenderer renderer(gt.memory(), &gt, &gt);
     if (args.Has("json")) {
-      Json m = ShowMapJson(gt.memory(), *mt.layout, mt.ref.type, mt.ref.header, req,
-                           renderer);
+      Json m = ShowMapJsonOrdered(gt.memory(), *mt.layout, mt.ref.type, mt.ref.header,
+                                  req, renderer);
       PrintJson(result, Json{{"schema", "gomap/1"}, {"map", m}});
       SetFindingsStatus(result, HasErrorDiagnostics(m["diagnostics"]));
     } else {
