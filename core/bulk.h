@@ -80,8 +80,8 @@ public:
       return nullptr;
     if (i >= first_ && i < first_ + valid_)
       return bytes_.data() + (i - first_) * elem_size_;
-    if (i == first_ && loaded_)
-      return nullptr; // already tried: unreadable
+    if ((i == first_ && loaded_) || i < skip_until_)
+      return nullptr; // already tried, or inside a known hole
     uint64_t n = std::min(count_ - i, chunk_elems_);
     bytes_.resize(n * elem_size_);
     size_t got = mem_->Read(AddressOf(i), bytes_.data(), bytes_.size());
@@ -89,7 +89,30 @@ public:
     valid_ = got / elem_size_;
     loaded_ = true;
     ++reads_;
-    return valid_ > 0 ? bytes_.data() : nullptr;
+    if (valid_ > 0) {
+      fail_run_ = 0;
+      return bytes_.data();
+    }
+    // Small holes are probed element by element so that every readable
+    // element is used. After kExactRetries failures in a row the hole is
+    // large (an unmapped region): skip ahead page-wise, growing the step up
+    // to kMaxSkip, so a huge unreadable array costs few reads.
+    if (++fail_run_ > kExactRetries) {
+      uint64_t shift = std::min<uint64_t>(fail_run_ - kExactRetries, 4);
+      uint64_t step = std::min<uint64_t>(kMaxSkip, kPage << shift);
+      uint64_t fail_addr = AddressOf(i) + got;
+      uint64_t end = fail_addr / kPage * kPage + step;
+      uint64_t k =
+          end > base_ ? (end - base_ + elem_size_ - 1) / elem_size_ : i + 1;
+      skip_until_ = std::max(i + 1, k);
+    }
+    return nullptr;
+  }
+  // True when p lies inside the array (overflow-safe).
+  bool Contains(uint64_t p) const {
+    if (count_ == 0 || p < base_)
+      return false;
+    return (p - base_) / elem_size_ < count_;
   }
   uint64_t reads() const { return reads_; }
 
@@ -97,8 +120,12 @@ private:
   MemoryReader *mem_ = nullptr;
   uint64_t base_ = 0, count_ = 0, elem_size_ = 0, chunk_elems_ = 1;
   std::vector<uint8_t> bytes_;
+  static constexpr uint64_t kExactRetries = 64;
+  static constexpr uint64_t kPage = 4096;
+  static constexpr uint64_t kMaxSkip = 64 * 1024;
   uint64_t first_ = 0, valid_ = 0;
   bool loaded_ = false;
+  uint64_t fail_run_ = 0, skip_until_ = 0;
   uint64_t reads_ = 0;
 };
 

@@ -227,6 +227,14 @@ private:
   }
 
   void WalkBucket(uint64_t i) {
+    // Every bucket index counts, readable or not, so that a huge B over an
+    // unreadable array is still bounded.
+    if (++buckets_seen_ > limits_.max_buckets) {
+      Stop("stopped after " + std::to_string(limits_.max_buckets) +
+               " buckets (limit) at bucket " + std::to_string(i),
+           new_.AddressOf(i));
+      return;
+    }
     if (have_old_) {
       const uint64_t oi = i & oldmask_;
       const uint8_t *ob = old_.Get(oi);
@@ -252,16 +260,12 @@ private:
     WalkChain(b, new_.AddressOf(i), "bucket " + std::to_string(i));
   }
 
-  bool InArray(const detail::ArrayReader &a, uint64_t p) const {
-    return a.count() > 0 && p >= a.AddressOf(0) && p < a.AddressOf(a.count());
-  }
-
   void WalkChain(const uint8_t *b, uint64_t baddr, const std::string &where) {
     chain_.clear();
     chain_.insert(baddr);
     std::string loc = where;
     for (uint64_t depth = 0;;) {
-      if (++buckets_seen_ > limits_.max_buckets) {
+      if (depth > 0 && ++buckets_seen_ > limits_.max_buckets) {
         Stop("stopped after " + std::to_string(limits_.max_buckets) +
                  " buckets (limit) at " + loc,
              baddr);
@@ -294,7 +298,7 @@ private:
                    next + ": overflow chain loops back to " + Hex(ovf), ovf);
         return;
       }
-      if (InArray(new_, ovf) || (have_old_ && InArray(old_, ovf))) {
+      if (new_.Contains(ovf) || (have_old_ && old_.Contains(ovf))) {
         diags_.Add(DiagCode::Implausible, Severity::Error,
                    next + ": overflow pointer " + Hex(ovf) +
                        " points into a bucket array",

@@ -401,6 +401,23 @@ TEST_F(ClassicTest, HugeB) {
       << DiagText(w.diags);
 }
 
+// A corrupt B over unmapped memory: bounded by max_buckets, and the hole is
+// skipped page-wise instead of one read per bucket.
+TEST_F(ClassicTest, LargeBOverUnreadableMemoryIsBounded) {
+  uint64_t h = cb.Hmap(5, 0, 60, 0x7f0000000000);
+  ImageReader img_reader = img.Reader();
+  CountingReader r(img_reader);
+  Walk w = WalkInts(r, layout, h);
+  EXPECT_TRUE(w.entries.empty());
+  EXPECT_TRUE(w.truncated);
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Truncated, "buckets (limit)"), nullptr)
+      << DiagText(w.diags);
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Unreadable, "buckets 0-16777215 at"),
+            nullptr)
+      << DiagText(w.diags);
+  EXPECT_LT(r.reads, 50000u);
+}
+
 TEST_F(ClassicTest, BadPointersAndCounts) {
   uint64_t arr = cb.Buckets(0);
   uint64_t h1 = cb.Hmap(3, 0, 0, arr + 4);
