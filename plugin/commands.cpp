@@ -33,6 +33,8 @@ using Json = nlohmann::ordered_json;
 
 const OptionSpec kJson{"json", 0, false, "print one JSON document (schema gomap/1)"};
 const OptionSpec kType{"type", 't', true, "Go map type of an 0xADDR expression, e.g. 'map[string]int'"};
+const OptionSpec kBuiltin{"builtin-layout", 0, false,
+                          "use the built-in layout tables instead of the binary's DWARF"};
 const OptionSpec kGoroutine{"goroutine", 'g', true, "goroutine id (not implemented yet)"};
 const OptionSpec kFrame{"frame", 'f', true, "frame index (not implemented yet)"};
 
@@ -171,7 +173,7 @@ bool ResolveMapTarget(lldb::SBDebugger dbg, const ParsedArgs &args, MapTarget *m
   if (!ResolveMap(*mt->ctx.gt, args.positional[0], args.Get("type"), &mt->ref, error))
     return false;
   std::string why;
-  mt->layout = mt->ctx.gt->LayoutFor(mt->ref.type, &why);
+  mt->layout = mt->ctx.gt->LayoutFor(mt->ref.type, &why, args.Has("builtin-layout"));
   if (!mt->layout) {
     *error = "no layout for " + mt->ref.type->name + ": " + why;
     return false;
@@ -210,7 +212,7 @@ public:
                     {"limit", 'n', true, "entries to show (default 64)"},
                     {"offset", 0, true, "entries to skip first"},
                     {"all", 'a', false, "show every entry"},
-                    kGoroutine, kFrame},
+                    kBuiltin, kGoroutine, kFrame},
                    1, 1) {}
 
 protected:
@@ -261,7 +263,7 @@ protected:
 
 class HeaderCommand : public Subcommand {
 public:
-  HeaderCommand() : Subcommand("header", {kJson, kType, kGoroutine, kFrame}, 1, 1) {}
+  HeaderCommand() : Subcommand("header", {kJson, kType, kBuiltin, kGoroutine, kFrame}, 1, 1) {}
 
 protected:
   bool Run(lldb::SBDebugger dbg, const ParsedArgs &args,

@@ -131,26 +131,28 @@ const MapLayout *GoTarget::ForMapType(const Type *map_type) {
   return LayoutFor(map_type, &why);
 }
 
-const MapLayout *GoTarget::LayoutFor(const Type *map_type, std::string *why) {
-  auto it = layouts_.find(map_type);
+const MapLayout *GoTarget::LayoutFor(const Type *map_type, std::string *why,
+                                     bool builtin) {
+  auto key = std::make_pair(map_type, builtin);
+  auto it = layouts_.find(key);
   if (it == layouts_.end()) {
-    std::string err;
-    std::optional<MapLayout> l = LayoutFromTypes(map_type, version_, &err);
-    if (!l && map_type && map_type->kind == Kind::Map) {
-      std::string err2;
-      l = BuiltinLayout(version_, map_type->key, map_type->elem, &err2);
-      if (!l)
-        err += "; built-in tables: " + err2;
+    CachedLayout c;
+    if (!builtin)
+      c.layout = LayoutFromTypes(map_type, version_, &c.error);
+    if (!c.layout && map_type && map_type->kind == Kind::Map) {
+      std::string err;
+      c.layout = BuiltinLayout(version_, map_type->key, map_type->elem, &err);
+      if (!c.layout)
+        c.error += (c.error.empty() ? "" : "; ") + std::string("built-in tables: ") + err;
     }
-    it = layouts_.emplace(map_type, std::move(l)).first;
-    layout_errors_[map_type] = err;
+    it = layouts_.emplace(key, std::move(c)).first;
   }
-  if (!it->second) {
-    *why = layout_errors_[map_type];
+  if (!it->second.layout) {
+    *why = it->second.error;
     return nullptr;
   }
-  it->second->version = version_;
-  return &*it->second;
+  it->second.layout->version = version_;
+  return &*it->second.layout;
 }
 
 } // namespace gomap::plugin

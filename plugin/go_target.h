@@ -39,8 +39,9 @@ public:
   const Type *ByRuntimeType(uint64_t descriptor) override;
   // MapLayoutProvider: layout of a map type, from DWARF or the built-in tables.
   const MapLayout *ForMapType(const Type *map_type) override;
-  // Like ForMapType, with the reason when no layout can be had.
-  const MapLayout *LayoutFor(const Type *map_type, std::string *why);
+  // Like ForMapType, with the reason when no layout can be had. `builtin`
+  // skips the DWARF-derived layout and uses the built-in tables.
+  const MapLayout *LayoutFor(const Type *map_type, std::string *why, bool builtin = false);
 
 private:
   GoTarget() = default;
@@ -54,8 +55,11 @@ private:
   GoVersion version_;
   std::string version_source_;
   uint64_t types_base_ = 0;
-  std::map<const Type *, std::optional<MapLayout>> layouts_;
-  std::map<const Type *, std::string> layout_errors_;
+  struct CachedLayout {
+    std::optional<MapLayout> layout;
+    std::string error;
+  };
+  std::map<std::pair<const Type *, bool>, CachedLayout> layouts_;
 };
 
 } // namespace gomap::plugin

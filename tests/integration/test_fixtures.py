@@ -30,41 +30,6 @@ def _params() -> list[Any]:
     return out
 
 
-class _ToolchainSummary:
-    """Terminal summary: which toolchains ran, passed, failed or were skipped (and why)."""
-
-    def __init__(self) -> None:
-        self.outcomes: dict[str, collections.Counter] = collections.defaultdict(
-            collections.Counter)
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if "test_fixtures.py" not in report.nodeid or "[" not in report.nodeid:
-            return
-        tc_id = report.nodeid.rsplit("[", 1)[1].rstrip("]")
-        if report.when == "call" or report.outcome != "passed":
-            self.outcomes[tc_id][report.outcome] += 1
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        tr = terminalreporter
-        tr.section("Go toolchains (GOMAP_TOOLCHAINS selects)")
-        for tc in ALL:
-            if not tc.usable:
-                tr.write_line(f"{tc.id:26} skipped: {tc.reason}")
-                continue
-            counts = dict(self.outcomes.get(tc.id, {}))
-            tr.write_line(f"{tc.id:26} {tc.impl:7} {tc.runtime_version:28} {counts}")
-
-
-_summary = _ToolchainSummary()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def toolchain_summary(request: pytest.FixtureRequest) -> None:
-    pm = request.config.pluginmanager
-    if not pm.is_registered(_summary):
-        pm.register(_summary, "gomap-toolchain-summary")
-
-
 @pytest.fixture(scope="session")
 def maps_binaries() -> dict[str, Any]:
     """Build the maps fixture with every usable toolchain, two at a time."""

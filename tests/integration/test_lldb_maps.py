@@ -1,6 +1,8 @@
 """The LLDB plugin decodes every fixture map, live and from a core, with every available Go
 toolchain: entries equal the program's own ground truth as a multiset, len equals len(m), and
-header fields equal what the program read about itself through unsafe."""
+header fields equal what the program read about itself through unsafe. Each map is decoded
+twice: with the layout from the binary's DWARF, and with the built-in tables alone
+(--builtin-layout), which checks those tables against every real toolchain."""
 from __future__ import annotations
 
 import json
@@ -28,8 +30,9 @@ def _params() -> list[Any]:
 
 
 def _check_map(name: str, want: dict[str, Any], show: dict[str, Any],
-               header: dict[str, Any], impl: str) -> list[str]:
+               header: dict[str, Any], impl: str, source: str) -> list[str]:
     problems: list[str] = []
+    name = f"{name} [{source}]"
     if show["status"] != 0:
         return [f"{name}: show failed (status {show['status']}): {show['error']}"]
     got = json.loads(show["output"])
@@ -57,7 +60,7 @@ def _check_map(name: str, want: dict[str, Any], show: dict[str, Any],
         problems.append(f"{name}: header failed: {header['error']}")
     elif want["header"] is not None:
         h = json.loads(header["output"])["header"]
-        if h["layout_source"] != "dwarf":
+        if h["layout_source"] != source:
             problems.append(f"{name}: layout source {h['layout_source']}")
         for field, value in want["header"].items():
             if field == "tables":
@@ -86,13 +89,16 @@ def test_maps_fixture(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
         names = sorted(expect["maps"])
         commands = []
         for n in names:
-            commands += [f"show {n} --all --json", f"header {n} --json"]
+            for opt in ("", " --builtin-layout"):
+                commands += [f"show {n} --all --json{opt}", f"header {n} --json{opt}"]
         results = batch(binary, target, commands)
     finally:
         if proc is not None:
             fx.stop(proc)
     problems: list[str] = []
     for i, n in enumerate(names):
-        problems += _check_map(n, expect["maps"][n], results[2 * i], results[2 * i + 1],
-                               expect["impl"])
+        for j, source in enumerate(("dwarf", "builtin")):
+            k = 4 * i + 2 * j
+            problems += _check_map(n, expect["maps"][n], results[k], results[k + 1],
+                                   expect["impl"], source)
     assert not problems, f"{tc.id} {mode}: {len(problems)} problems\n" + "\n".join(problems)
