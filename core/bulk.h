@@ -129,6 +129,41 @@ private:
   uint64_t reads_ = 0;
 };
 
+// Consecutive unreadable elements (buckets, groups, directory entries),
+// reported as one diagnostic: "<prefix>buckets 3-9 at 0x...: unreadable".
+class UnreadableRun {
+public:
+  UnreadableRun() = default;
+  UnreadableRun(std::string what, std::string prefix = "")
+      : what_(std::move(what)), prefix_(std::move(prefix)) {}
+  void Add(uint64_t i, uint64_t addr, DiagnosticSink &sink) {
+    if (active_ && last_ + 1 == i) {
+      last_ = i;
+      return;
+    }
+    Flush(sink);
+    active_ = true;
+    first_ = last_ = i;
+    addr_ = addr;
+  }
+  void Flush(DiagnosticSink &sink) {
+    if (!active_)
+      return;
+    std::string range = first_ == last_
+                            ? what_ + " " + std::to_string(first_)
+                            : what_ + "s " + std::to_string(first_) + "-" +
+                                  std::to_string(last_);
+    sink.Add(DiagCode::Unreadable, Severity::Error,
+             prefix_ + range + " at " + Hex(addr_) + ": unreadable", addr_);
+    active_ = false;
+  }
+
+private:
+  bool active_ = false;
+  uint64_t first_ = 0, last_ = 0, addr_ = 0;
+  std::string what_, prefix_;
+};
+
 inline bool IsPowerOfTwo(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
 } // namespace gomap::detail

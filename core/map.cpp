@@ -28,4 +28,19 @@ std::unique_ptr<EntryCursor> OpenEntries(MemoryReader &mem,
   return classic::OpenEntries(mem, layout, addr, limits);
 }
 
+bool BatchCursor::Next(MapEntry *out) {
+  if (pending_.empty())
+    Fill();
+  if (pending_.empty())
+    return false;
+  if (yielded_ >= max_entries_) {
+    truncated_ = true;
+    return false;
+  }
+  *out = pending_.front();
+  pending_.pop_front();
+  ++yielded_;
+  return true;
+}
+
 } // namespace gomap

@@ -4,6 +4,7 @@
 #define GOMAP_CORE_MAP_H
 
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <string>
@@ -47,6 +48,23 @@ protected:
   DiagnosticSink diags_;
   bool truncated_ = false;
   uint64_t yielded_ = 0;
+};
+
+// A cursor that decodes a batch of entries at a time (a bucket chain, a
+// group) into a queue; Next() hands them out and enforces max_entries.
+class BatchCursor : public EntryCursor {
+public:
+  bool Next(MapEntry *out) final;
+
+protected:
+  explicit BatchCursor(const Limits &limits)
+      : EntryCursor(limits.max_diagnostics), max_entries_(limits.max_entries) {}
+  // Appends the next batch to pending_; leaves it empty at the end of the walk.
+  virtual void Fill() = 0;
+  std::deque<MapEntry> pending_;
+
+private:
+  uint64_t max_entries_;
 };
 
 // A header field's value, under its runtime name.

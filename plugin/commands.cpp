@@ -81,6 +81,19 @@ void PrintJson(lldb::SBCommandReturnObject &result, const Json &doc) {
   result.AppendMessage(doc.dump(2, ' ', false, Json::error_handler_t::replace).c_str());
 }
 
+// Reads a numeric option if present; false with *error when malformed.
+bool UintOption(const ParsedArgs &args, const char *name, uint64_t *out, std::string *error) {
+  if (!args.Has(name))
+    return true;
+  auto n = ParseUint(args.Get(name));
+  if (!n) {
+    *error = std::string("--") + name + " takes a number";
+    return false;
+  }
+  *out = *n;
+  return true;
+}
+
 // Success, or "success with error-level findings" (the CLI exits 1 on those).
 void SetFindingsStatus(lldb::SBCommandReturnObject &result, bool has_errors) {
   result.SetStatus(has_errors ? lldb::eReturnStatusSuccessContinuingResult
@@ -164,7 +177,11 @@ struct MapTarget {
   Context ctx;
   MapRef ref;
   const MapLayout *layout = nullptr;
+  MapHeader header;
+  DiagnosticSink header_diags;
 };
+
+bool CheckHeader(MapTarget &mt, std::string *error);
 
 bool ResolveMapTarget(lldb::SBDebugger dbg, const ParsedArgs &args, MapTarget *mt,
                       std::string *error) {
@@ -178,13 +195,14 @@ bool ResolveMapTarget(lldb::SBDebugger dbg, const ParsedArgs &args, MapTarget *m
     *error = "no layout for " + mt->ref.type->name + ": " + why;
     return false;
   }
-  return true;
+  return CheckHeader(*mt, error);
 }
 
 // A header that cannot be read, or fails an invariant, means EXPR is not a
 // usable map: say so in one line rather than print garbage.
-bool CheckHeader(MapTarget &mt, MapHeader *h, DiagnosticSink *sink, std::string *error) {
-  bool ok = ReadHeader(mt.ctx.gt->memory(), *mt.layout, mt.ref.header, h, *sink);
+bool CheckHeader(MapTarget &mt, std::string *error) {
+  DiagnosticSink *sink = &mt.header_diags;
+  bool ok = ReadHeader(mt.ctx.gt->memory(), *mt.layout, mt.ref.header, &mt.header, *sink);
   if (!ok) {
     *error = "cannot read a " + mt.ref.type->name + " header at " + HexAddr(mt.ref.header);
     for (const auto &d : sink->items())
@@ -219,30 +237,13 @@ protected:
   bool Run(lldb::SBDebugger dbg, const ParsedArgs &args,
            lldb::SBCommandReturnObject &result, std::string *error) override {
     ShowRequest req;
-    if (args.Has("limit")) {
-      auto n = ParseUint(args.Get("limit"));
-      if (!n) {
-        *error = "--limit takes a number";
-        return false;
-      }
-      req.limit = *n;
-    }
-    if (args.Has("offset")) {
-      auto n = ParseUint(args.Get("offset"));
-      if (!n) {
-        *error = "--offset takes a number";
-        return false;
-      }
-      req.offset = *n;
-    }
+    if (!UintOption(args, "limit", &req.limit, error) ||
+        !UintOption(args, "offset", &req.offset, error))
+      return false;
     if (args.Has("all"))
       req.limit = UINT64_MAX;
     MapTarget mt;
     if (!ResolveMapTarget(dbg, args, &mt, error))
-      return false;
-    MapHeader h;
-    DiagnosticSink sink;
-    if (!CheckHeader(mt, &h, &sink, error))
       return false;
     GoTarget &gt = *mt.ctx.gt;
     ValueRenderer renderer(gt.memory(), &gt, &gt);
@@ -271,16 +272,13 @@ protected:
     MapTarget mt;
     if (!ResolveMapTarget(dbg, args, &mt, error))
       return false;
-    MapHeader h;
-    DiagnosticSink sink;
-    if (!CheckHeader(mt, &h, &sink, error))
-      return false;
+    const DiagnosticSink &sink = mt.header_diags;
     if (args.Has("json")) {
       Json doc{{"schema", "gomap/1"},
-               {"header", HeaderJson(h, *mt.layout, mt.ref.type, sink)}};
+               {"header", HeaderJson(mt.header, *mt.layout, mt.ref.type, sink)}};
       PrintJson(result, doc);
     } else {
-      result.AppendMessage(HeaderText(h, *mt.layout, mt.ref.type, sink).c_str());
+      result.AppendMessage(HeaderText(mt.header, *mt.layout, mt.ref.type, sink).c_str());
     }
     SetFindingsStatus(result, sink.HasErrors());
     return true;

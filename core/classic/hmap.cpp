@@ -119,36 +119,16 @@ namespace {
 // map_noswiss.go 1.24-1.25) without hashing: bucket i of the new array is read
 // from its old bucket i & oldmask while that one is not evacuated (only once,
 // for the X twin), otherwise from the new array; overflow chains are followed.
-class Cursor final : public EntryCursor {
+class Cursor final : public BatchCursor {
 public:
   Cursor(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
          const Limits &limits)
-      : EntryCursor(limits.max_diagnostics), mem_(mem), layout_(layout),
+      : BatchCursor(limits), mem_(mem), layout_(layout),
         c_(layout_.classic), limits_(limits), addr_(addr) {
     Open();
   }
 
-  bool Next(MapEntry *out) override {
-    if (pending_.empty())
-      Fill();
-    if (pending_.empty())
-      return false;
-    if (yielded_ >= limits_.max_entries) {
-      truncated_ = true;
-      return false;
-    }
-    *out = pending_.front();
-    pending_.pop_front();
-    ++yielded_;
-    return true;
-  }
-
 private:
-  struct Run { // a run of consecutive unreadable buckets, reported once
-    bool active = false;
-    uint64_t first = 0, last = 0, addr = 0;
-  };
-
   void Open() {
     if (addr_ == 0) {
       done_ = true;
@@ -216,7 +196,7 @@ private:
     return ok;
   }
 
-  void Fill() {
+  void Fill() override {
     while (pending_.empty() && !done_) {
       if (next_i_ >= nb_) {
         Finish();
@@ -240,9 +220,9 @@ private:
       const uint8_t *ob = old_.Get(oi);
       if (ob == nullptr) {
         // Unknown whether it was evacuated: fall back to the new bucket.
-        Unreadable(&old_run_, "oldbucket", oi, old_.AddressOf(oi));
+        old_run_.Add(oi, old_.AddressOf(oi), diags_);
       } else {
-        Flush(&old_run_, "oldbucket");
+        old_run_.Flush(diags_);
         if (!Evacuated(ob[0])) {
           if (i == oi) // the Y twin (i != oi) shares this old bucket
             WalkChain(ob, old_.AddressOf(oi),
@@ -253,10 +233,10 @@ private:
     }
     const uint8_t *b = new_.Get(i);
     if (b == nullptr) {
-      Unreadable(&new_run_, "bucket", i, new_.AddressOf(i));
+      new_run_.Add(i, new_.AddressOf(i), diags_);
       return;
     }
-    Flush(&new_run_, "bucket");
+    new_run_.Flush(diags_);
     WalkChain(b, new_.AddressOf(i), "bucket " + std::to_string(i));
   }
 
@@ -353,40 +333,18 @@ private:
     return true;
   }
 
-  void Unreadable(Run *run, const char *what, uint64_t i, uint64_t addr) {
-    if (run->active && run->last + 1 == i) {
-      run->last = i;
-      return;
-    }
-    Flush(run, what);
-    *run = Run{true, i, i, addr};
-  }
-
-  void Flush(Run *run, const char *what) {
-    if (!run->active)
-      return;
-    std::string range =
-        run->first == run->last
-            ? std::string(what) + " " + std::to_string(run->first)
-            : std::string(what) + "s " + std::to_string(run->first) + "-" +
-                  std::to_string(run->last);
-    diags_.Add(DiagCode::Unreadable, Severity::Error,
-               range + " at " + Hex(run->addr) + ": unreadable", run->addr);
-    run->active = false;
-  }
-
   void Stop(const std::string &why, uint64_t addr) {
     truncated_ = true;
     done_ = true;
-    Flush(&old_run_, "oldbucket");
-    Flush(&new_run_, "bucket");
+    old_run_.Flush(diags_);
+    new_run_.Flush(diags_);
     diags_.Add(DiagCode::Truncated, Severity::Warning, why, addr);
   }
 
   void Finish() {
     done_ = true;
-    Flush(&old_run_, "oldbucket");
-    Flush(&new_run_, "bucket");
+    old_run_.Flush(diags_);
+    new_run_.Flush(diags_);
     if (!truncated_ && found_ != count_)
       diags_.Add(DiagCode::Inconsistent,
                  writing_ ? Severity::Warning : Severity::Error,
@@ -408,12 +366,11 @@ private:
   bool have_old_ = false;
   uint64_t oldmask_ = 0;
   detail::ArrayReader new_, old_;
-  Run new_run_, old_run_;
+  detail::UnreadableRun new_run_{"bucket"}, old_run_{"oldbucket"};
   uint64_t buckets_seen_ = 0;
   uint64_t found_ = 0;
   std::unordered_set<uint64_t> chain_, all_overflow_;
   std::vector<uint8_t> ovf_buf_;
-  std::deque<MapEntry> pending_;
 };
 
 } // namespace

@@ -116,37 +116,16 @@ namespace {
 // Visits tables the way Iter.Next does (table.go): each table once, at the
 // directory index equal to table.index; aliases (localDepth < globalDepth)
 // are skipped. Slots are scanned in memory order, without the random offsets.
-class Cursor final : public EntryCursor {
+class Cursor final : public BatchCursor {
 public:
   Cursor(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
          const Limits &limits)
-      : EntryCursor(limits.max_diagnostics), mem_(mem), layout_(layout),
+      : BatchCursor(limits), mem_(mem), layout_(layout),
         s_(layout_.swiss), limits_(limits), addr_(addr) {
     Open();
   }
 
-  bool Next(MapEntry *out) override {
-    if (pending_.empty())
-      Fill();
-    if (pending_.empty())
-      return false;
-    if (yielded_ >= limits_.max_entries) {
-      truncated_ = true;
-      return false;
-    }
-    *out = pending_.front();
-    pending_.pop_front();
-    ++yielded_;
-    return true;
-  }
-
 private:
-  struct Run { // consecutive unreadable directory entries or groups
-    bool active = false;
-    uint64_t first = 0, last = 0, addr = 0;
-    std::string prefix, what;
-  };
-
   void Open() {
     done_ = true;
     if (addr_ == 0)
@@ -219,19 +198,18 @@ private:
     detail::ArrayReader dir(&mem_, dir_ptr, n, 8);
     dir_.assign(n, 0);
     dir_ok_.assign(n, 0);
-    Run run;
-    run.what = "dir";
+    detail::UnreadableRun run("dir");
     for (uint64_t j = 0; j < n; ++j) {
       const uint8_t *p = dir.Get(j);
       if (p == nullptr) {
-        Unreadable(&run, j, dir.AddressOf(j));
+        run.Add(j, dir.AddressOf(j), diags_);
         continue;
       }
-      Flush(&run);
+      run.Flush(diags_);
       dir_[j] = detail::LoadLE(p, 8);
       dir_ok_[j] = 1;
     }
-    Flush(&run);
+    run.Flush(diags_);
   }
 
   const TableHeader *Table(uint64_t t) {
@@ -246,7 +224,7 @@ private:
     return unreadable_tables_.count(t) ? nullptr : &it->second;
   }
 
-  void Fill() {
+  void Fill() override {
     while (pending_.empty() && !done_) {
       if (small_ != 0) {
         WalkSmall();
@@ -379,9 +357,7 @@ private:
     g_ = 0;
     table_found_ = 0;
     in_table_ = true;
-    group_run_ = Run{};
-    group_run_.prefix = where_ + ", ";
-    group_run_.what = "group";
+    group_run_ = detail::UnreadableRun("group", where_ + ", ");
   }
 
   void WalkGroup(uint64_t g) {
@@ -393,10 +369,10 @@ private:
     }
     const uint8_t *bytes = groups_.Get(g);
     if (bytes == nullptr) {
-      Unreadable(&group_run_, g, groups_.AddressOf(g));
+      group_run_.Add(g, groups_.AddressOf(g), diags_);
       return;
     }
-    Flush(&group_run_);
+    group_run_.Flush(diags_);
     uint64_t n =
         ScanGroup(bytes, groups_.AddressOf(g), s_,
                   where_ + ", group " + std::to_string(g), diags_, &pending_);
@@ -406,7 +382,7 @@ private:
 
   void CloseTable() {
     in_table_ = false;
-    Flush(&group_run_);
+    group_run_.Flush(diags_);
     if (table_found_ != table_.used)
       diags_.Add(DiagCode::Inconsistent,
                  writing_ ? Severity::Warning : Severity::Error,
@@ -416,34 +392,10 @@ private:
                  table_.address);
   }
 
-  void Unreadable(Run *run, uint64_t i, uint64_t addr) {
-    if (run->active && run->last + 1 == i) {
-      run->last = i;
-      return;
-    }
-    Flush(run);
-    run->active = true;
-    run->first = run->last = i;
-    run->addr = addr;
-  }
-
-  void Flush(Run *run) {
-    if (!run->active)
-      return;
-    std::string range = run->first == run->last
-                            ? run->what + " " + std::to_string(run->first)
-                            : run->what + "s " + std::to_string(run->first) +
-                                  "-" + std::to_string(run->last);
-    diags_.Add(DiagCode::Unreadable, Severity::Error,
-               run->prefix + range + " at " + Hex(run->addr) + ": unreadable",
-               run->addr);
-    run->active = false;
-  }
-
   void Stop(const std::string &why, uint64_t addr) {
     truncated_ = true;
     done_ = true;
-    Flush(&group_run_);
+    group_run_.Flush(diags_);
     diags_.Add(DiagCode::Truncated, Severity::Warning, why, addr);
   }
 
@@ -490,12 +442,11 @@ private:
   uint64_t ordinal_ = 0;
   detail::ArrayReader groups_;
   uint64_t g_ = 0;
-  Run group_run_;
+  detail::UnreadableRun group_run_;
   uint64_t groups_seen_ = 0;
   uint64_t table_found_ = 0;
   uint64_t sum_used_ = 0;
   uint64_t found_ = 0;
-  std::deque<MapEntry> pending_;
 };
 
 } // namespace
