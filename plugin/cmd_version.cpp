@@ -1,0 +1,61 @@
+// `gomap version`: plugin, debugger and target versions, map implementation.
+#include "plugin/command_support.h"
+
+#ifndef GOMAP_VERSION
+#define GOMAP_VERSION "0.0.0"
+#endif
+
+namespace gomap::plugin {
+
+namespace {
+
+class VersionCommand : public Subcommand {
+public:
+  VersionCommand() : Subcommand("version", {kJson}, 0, 0) {}
+
+protected:
+  bool Run(lldb::SBDebugger dbg, const ParsedArgs &args,
+           lldb::SBCommandReturnObject &result, std::string *error) override {
+    Json v{{"plugin", GOMAP_VERSION}, {"debugger", lldb::SBDebugger::GetVersionString()}};
+    std::string why;
+    Context ctx;
+    if (dbg.GetSelectedTarget().IsValid() && MakeContext(dbg, &ctx, &why)) {
+      GoDwarf &d = ctx.gt->dwarf();
+      v["go_version"] = ctx.gt->version().raw;
+      v["go_version_source"] = ctx.gt->version_source();
+      // Structural, as Delve does: which runtime map header type the binary has.
+      if (d.TypeByName("internal/runtime/maps.Map"))
+        v["impl"] = "swiss";
+      else if (d.TypeByName("runtime.hmap"))
+        v["impl"] = "classic";
+      else
+        v["impl"] = nullptr;
+    } else {
+      v["go_version"] = nullptr;
+      v["impl"] = nullptr;
+      if (!why.empty())
+        v["target_error"] = why;
+    }
+    if (args.Has("json")) {
+      PrintJson(result, Json{{"schema", "gomap/1"}, {"version", v}});
+    } else {
+      std::string text = "gomap-inspector " + std::string(GOMAP_VERSION) + "\n" +
+                         "debugger: " + v["debugger"].get<std::string>() + "\n";
+      if (v["go_version"].is_string())
+        text += "target: " + v["go_version"].get<std::string>() + " (" +
+                v["go_version_source"].get<std::string>() + "), map implementation: " +
+                (v["impl"].is_string() ? v["impl"].get<std::string>() : "unknown") + "\n";
+      else
+        text += "target: " + (why.empty() ? std::string("none") : why) + "\n";
+      result.AppendMessage(text.c_str());
+    }
+    result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+    return true;
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Subcommand> NewVersionCommand() { return std::make_unique<VersionCommand>(); }
+
+} // namespace gomap::plugin

@@ -1,0 +1,97 @@
+// Shared machinery of the `gomap` LLDB subcommands: the Subcommand base (option
+// parsing, the catch-all boundary), target context, map resolution, output.
+#ifndef GOMAP_PLUGIN_COMMAND_SUPPORT_H
+#define GOMAP_PLUGIN_COMMAND_SUPPORT_H
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/diagnostics.h"
+#include "core/map.h"
+#include "lldb/API/SBCommandInterpreter.h"
+#include "lldb/API/SBCommandReturnObject.h"
+#include "lldb/API/SBDebugger.h"
+#include "lldb/API/SBProcess.h"
+#include "lldb/API/SBTarget.h"
+#include "plugin/args.h"
+#include "plugin/expr.h"
+#include "plugin/go_target.h"
+
+namespace gomap::plugin {
+
+using Json = nlohmann::ordered_json;
+
+// Options several subcommands share.
+extern const OptionSpec kJson;
+extern const OptionSpec kType;
+extern const OptionSpec kBuiltin;
+extern const OptionSpec kGoroutine;
+extern const OptionSpec kFrame;
+
+// Everything a command needs about the selected target.
+struct Context {
+  GoTarget *gt = nullptr;
+  lldb::SBTarget target;
+  lldb::SBProcess process;
+};
+
+// The selected target as a Go target with a process; false with *error.
+bool MakeContext(lldb::SBDebugger dbg, Context *ctx, std::string *error);
+
+void PrintJson(lldb::SBCommandReturnObject &result, const Json &doc);
+// Reads a numeric option if present; false with *error when malformed.
+bool UintOption(const ParsedArgs &args, const char *name, uint64_t *out, std::string *error);
+// Success, or "success with error-level findings" (the CLI exits 1 on those).
+void SetFindingsStatus(lldb::SBCommandReturnObject &result, bool has_errors);
+bool HasErrorDiagnostics(const Json &diags);
+
+// Base for subcommands: option parsing, the catch-all boundary, help.
+class Subcommand : public lldb::SBCommandPluginInterface {
+public:
+  Subcommand(std::string name, std::vector<OptionSpec> options, size_t min_args,
+             size_t max_args)
+      : name_(std::move(name)), options_(std::move(options)), min_args_(min_args),
+        max_args_(max_args) {}
+
+  bool DoExecute(lldb::SBDebugger dbg, char **command,
+                 lldb::SBCommandReturnObject &result) override;
+  const std::vector<OptionSpec> &options() const { return options_; }
+
+protected:
+  virtual bool Run(lldb::SBDebugger dbg, const ParsedArgs &args,
+                   lldb::SBCommandReturnObject &result, std::string *error) = 0;
+
+private:
+  bool CheckArity(const ParsedArgs &args, std::string *error) const;
+
+  std::string name_;
+  std::vector<OptionSpec> options_;
+  size_t min_args_, max_args_;
+};
+
+// EXPR resolved to a map with its layout and a header that passed its checks.
+struct MapTarget {
+  Context ctx;
+  MapRef ref;
+  const MapLayout *layout = nullptr;
+  MapHeader header;
+  DiagnosticSink header_diags;
+};
+
+// Resolves args.positional[0] (and --type, --builtin-layout) to a map; a header
+// that cannot be read or fails an invariant is an error in one line.
+bool ResolveMapTarget(lldb::SBDebugger dbg, const ParsedArgs &args, MapTarget *mt,
+                      std::string *error);
+
+// Subcommand factories (one file each; registered in commands.cpp).
+std::unique_ptr<Subcommand> NewVersionCommand();
+std::unique_ptr<Subcommand> NewShowCommand();
+std::unique_ptr<Subcommand> NewHeaderCommand();
+
+} // namespace gomap::plugin
+
+#endif
