@@ -84,6 +84,11 @@ bool HasErrorDiagnostics(const Json &diags) {
 // Resolves EXPR to a map and its layout, and checks the header is a map.
 bool ResolveMapTarget(lldb::SBDebugger dbg, const ParsedArgs &args, MapTarget *mt,
                       std::string *error) {
+  if (args.Has("goroutine") || args.Has("frame")) {
+    *error = "goroutine/frame selection (-g/-f) is not implemented yet; "
+             "name a package-level variable or an address";
+    return false;
+  }
   if (!MakeContext(dbg, &mt->ctx, error))
     return false;
   if (!ResolveMap(*mt->ctx.gt, args.positional[0], args.Get("type"), &mt->ref, error))
@@ -132,14 +137,7 @@ bool Subcommand::DoExecute(lldb::SBDebugger dbg, char **command,
       result.SetError(("gomap " + name_ + ": " + error).c_str());
       return false;
     }
-    if (args.Has("goroutine") || args.Has("frame")) {
-      result.SetError(("gomap " + name_ +
-                       ": goroutine/frame selection (-g/-f) is not implemented yet; "
-                       "name a package-level variable or an address")
-                          .c_str());
-      return false;
-    }
-    if (!Run(dbg, args, result, &error)) {
+      if (!Run(dbg, args, result, &error)) {
       result.SetError(("gomap " + name_ + ": " + error).c_str());
       return false;
     }

@@ -30,6 +30,11 @@ const Registration kCommands[] = {
     {"header", NewHeaderCommand,
      "Show every field of a Go map's header, flags by name, Go version and layout source.",
      "gomap header EXPR [--json]"},
+    {"goroutines", NewGoroutinesCommand,
+     "List goroutines from the runtime's records: id, state, user frame.",
+     "gomap goroutines [--json [--frames]]"},
+    {"bt", NewBacktraceCommand, "Show the backtrace of one goroutine.",
+     "gomap bt -g ID [--json]"},
 };
 } // namespace
 

@@ -7,7 +7,9 @@
 #include <cstring>
 
 #include "llvm/BinaryFormat/Dwarf.h"
+#include "llvm/DebugInfo/DIContext.h"
 #include "llvm/DebugInfo/DWARF/DWARFContext.h"
+#include "llvm/DebugInfo/DWARF/DWARFDebugFrame.h"
 #include "llvm/DebugInfo/DWARF/DWARFDie.h"
 #include "llvm/DebugInfo/DWARF/DWARFFormValue.h"
 #include "llvm/DebugInfo/DWARF/DWARFUnit.h"
@@ -172,6 +174,83 @@ size_t GoDwarf::ReadFileBytes(uint64_t addr, void *dst, size_t n) const {
     return take;
   }
   return 0;
+}
+
+std::vector<SourceFrame> GoDwarf::Symbolize(uint64_t pc) {
+  std::vector<SourceFrame> out;
+  llvm::DILineInfoSpecifier spec(
+      llvm::DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath,
+      llvm::DILineInfoSpecifier::FunctionNameKind::ShortName);
+  llvm::object::SectionedAddress addr{pc, llvm::object::SectionedAddress::UndefSection};
+  llvm::DIInliningInfo info = impl_->ctx->getInliningInfoForAddress(addr, spec);
+  for (uint32_t i = 0; i < info.getNumberOfFrames() && i < 64; ++i) {
+    const llvm::DILineInfo &f = info.getFrame(i);
+    SourceFrame sf;
+    sf.function = f.FunctionName == llvm::DILineInfo::BadString ? "" : f.FunctionName;
+    sf.file = f.FileName == llvm::DILineInfo::BadString ? "" : f.FileName;
+    sf.line = f.Line;
+    if (!sf.function.empty() || !sf.file.empty())
+      out.push_back(std::move(sf));
+  }
+  return out;
+}
+
+void GoDwarf::LoadFdes() {
+  fdes_loaded_ = true;
+  auto frames = impl_->ctx->getDebugFrame();
+  if (!frames) {
+    llvm::consumeError(frames.takeError());
+    return;
+  }
+  for (const llvm::dwarf::FrameEntry &e : (*frames)->entries()) {
+    const auto *fde = llvm::dyn_cast<llvm::dwarf::FDE>(&e);
+    if (!fde)
+      continue;
+    fdes_.push_back(FdeRange{fde->getInitialLocation(),
+                             fde->getInitialLocation() + fde->getAddressRange(), fde, {}});
+  }
+  std::sort(fdes_.begin(), fdes_.end(),
+            [](const FdeRange &a, const FdeRange &b) { return a.begin < b.begin; });
+}
+
+std::optional<int64_t> GoDwarf::CfaOffset(uint64_t pc) {
+  if (!fdes_loaded_)
+    LoadFdes();
+  auto it = std::upper_bound(fdes_.begin(), fdes_.end(), pc,
+                             [](uint64_t v, const FdeRange &r) { return v < r.begin; });
+  if (it == fdes_.begin())
+    return std::nullopt;
+  --it;
+  if (pc >= it->end || !it->usable)
+    return std::nullopt;
+  if (!it->computed) {
+    it->computed = true;
+    auto table = llvm::dwarf::UnwindTable::create(
+        static_cast<const llvm::dwarf::FDE *>(it->fde));
+    if (!table) {
+      llvm::consumeError(table.takeError());
+      it->usable = false;
+      return std::nullopt;
+    }
+    constexpr uint32_t kRsp = 7; // DWARF register number of RSP on x86-64
+    for (const llvm::dwarf::UnwindRow &row : *table) {
+      const llvm::dwarf::UnwindLocation &cfa = row.getCFAValue();
+      if (!row.hasAddress() ||
+          cfa.getLocation() != llvm::dwarf::UnwindLocation::RegPlusOffset ||
+          cfa.getRegister() != kRsp) {
+        it->usable = false;
+        return std::nullopt;
+      }
+      it->rows.emplace_back(row.getAddress(), cfa.getOffset());
+    }
+  }
+  std::optional<int64_t> off;
+  for (const auto &r : it->rows) {
+    if (r.first > pc)
+      break;
+    off = r.second;
+  }
+  return off;
 }
 
 const GlobalVar *GoDwarf::FindGlobal(std::string_view name) const {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -14,6 +15,13 @@
 #include "core/types.h"
 
 namespace gomap::plugin {
+
+// One source position of a pc; several per pc when calls were inlined.
+struct SourceFrame {
+  std::string function; // "main.(*Cache).wait"
+  std::string file;
+  uint32_t line = 0;
+};
 
 struct GlobalVar {
   std::string name;     // "main.cache", "example.com/pkg.Var"
@@ -49,6 +57,12 @@ public:
 
   TypeTable &types() { return types_; }
 
+  // Source positions of `pc`, innermost (inlined) first; empty when unknown.
+  std::vector<SourceFrame> Symbolize(uint64_t pc);
+  // CFA - SP at `pc` from .debug_frame (Go: CFA = RSP + offset); nullopt when
+  // no FDE covers pc or its rule is not RSP-relative.
+  std::optional<int64_t> CfaOffset(uint64_t pc);
+
   // Copies bytes of the executable's allocated, file-backed sections (.rodata,
   // .data, .noptrdata...) at their link addresses. Cores omit unmodified
   // file-backed mappings, so string literals and type names come from here.
@@ -82,6 +96,17 @@ private:
     const char *data; // owned by the object file
   };
   std::vector<FileSection> file_sections_;
+  // .debug_frame FDEs sorted by start pc, their CFA rows computed on demand.
+  struct FdeRange {
+    uint64_t begin, end;
+    const void *fde; // llvm::dwarf::FDE
+    std::vector<std::pair<uint64_t, int64_t>> rows; // (pc, CFA-SP), empty until used
+    bool computed = false;
+    bool usable = true;
+  };
+  std::vector<FdeRange> fdes_;
+  bool fdes_loaded_ = false;
+  void LoadFdes();
   TypeTable types_;
 };
 
