@@ -4,6 +4,8 @@
 #include <exception>
 
 #include "lldb/API/SBUnixSignals.h"
+#include "plugin/frames.h"
+#include "plugin/goroutines.h"
 
 namespace gomap::plugin {
 
@@ -13,8 +15,8 @@ const OptionSpec kJson{"json", 0, false, "print one JSON document (schema gomap/
 const OptionSpec kType{"type", 't', true, "Go map type of an 0xADDR expression, e.g. 'map[string]int'"};
 const OptionSpec kBuiltin{"builtin-layout", 0, false,
                           "use the built-in layout tables instead of the binary's DWARF"};
-const OptionSpec kGoroutine{"goroutine", 'g', true, "goroutine id (not implemented yet)"};
-const OptionSpec kFrame{"frame", 'f', true, "frame index (not implemented yet)"};
+const OptionSpec kGoroutine{"goroutine", 'g', true, "goroutine id (see gomap goroutines)"};
+const OptionSpec kFrame{"frame", 'f', true, "frame index (see gomap bt -g ID)"};
 
 // Go's runtime preempts goroutines with SIGURG: let it through silently.
 static void QuietSigurg(lldb::SBProcess process) {
@@ -81,17 +83,106 @@ bool HasErrorDiagnostics(const Json &diags) {
 }
 
 
+// Resolves EXPR (args.positional[0]) to a map: in the frame -g/-f select; with
+// -g alone, in the innermost frame of that goroutine that has the root name;
+// with neither, a package-level variable first, then the goroutine on LLDB's
+// selected thread.
+static bool ResolveExpr(Context &ctx, const ParsedArgs &args, MapRef *ref, std::string *error) {
+  GoTarget &gt = *ctx.gt;
+  const std::string &expr = args.positional[0];
+  const std::string type = args.Get("type");
+  bool is_addr = expr.rfind("0x", 0) == 0 || expr.rfind("0X", 0) == 0;
+  bool select = args.Has("goroutine") || args.Has("frame");
+  if (is_addr)
+    return ResolveMap(gt, expr, type, nullptr, ref, error);
+  if (!select && ResolveMap(gt, expr, type, nullptr, ref, error))
+    return true;
+  std::string root;
+  std::vector<PathStep> steps;
+  std::string perr;
+  if (!ParsePath(expr, &root, &steps, &perr)) {
+    *error = perr;
+    return false;
+  }
+  std::vector<Goroutine> gs;
+  std::string gerr;
+  if (!ListGoroutines(gt, ctx.process, GoroutineLimits{}, true, &gs, &gerr)) {
+    if (select)
+      *error = gerr;
+    return false; // keep the package-level error otherwise
+  }
+  const Goroutine *g = nullptr;
+  if (args.Has("goroutine")) {
+    uint64_t id = 0;
+    if (!UintOption(args, "goroutine", &id, error))
+      return false;
+    for (const auto &x : gs)
+      if (uint64_t(x.id) == id)
+        g = &x;
+    if (!g) {
+      *error = "no goroutine " + std::to_string(id) + " (see 'gomap goroutines')";
+      return false;
+    }
+  } else {
+    g = SelectedGoroutine(gs, ctx.process);
+    if (!g) {
+      if (select)
+        *error = "no goroutine runs on the selected thread; give -g ID";
+      return false; // keep the package-level error otherwise
+    }
+  }
+  if (args.Has("frame")) {
+    uint64_t k = 0;
+    if (!UintOption(args, "frame", &k, error))
+      return false;
+    if (k >= g->frames.size()) {
+      *error = "goroutine " + std::to_string(g->id) + " has " +
+               std::to_string(g->frames.size()) + " frames; frame " + std::to_string(k) +
+               " is out of range (see 'gomap bt -g " + std::to_string(g->id) + "')";
+      return false;
+    }
+    FrameScope scope = MakeScope(gt, ctx.process, *g, k);
+    error->clear();
+    return ResolveMap(gt, expr, type, &scope, ref, error);
+  }
+  // User frames first (runtime frames have locals named m, c, t too), from
+  // the innermost user frame outward, then the frames inside it.
+  std::vector<size_t> order;
+  size_t first_user = g->user_frame >= 0 ? size_t(g->user_frame) : 0;
+  for (size_t k = first_user; k < g->frames.size(); ++k)
+    order.push_back(k);
+  for (size_t k = 0; k < first_user; ++k)
+    order.push_back(k);
+  for (size_t k : order) {
+    FrameScope scope = MakeScope(gt, ctx.process, *g, k);
+    if (scope.Find(root)) {
+      error->clear();
+      return ResolveMap(gt, expr, type, &scope, ref, error);
+    }
+  }
+  // Not a variable of any frame: a package-level variable is valid anywhere.
+  if (select) {
+    std::string gerr2;
+    if (ResolveMap(gt, expr, type, nullptr, ref, &gerr2))
+      return true;
+  }
+  if (select || error->empty()) {
+    std::string names;
+    for (size_t k = 0; k < g->frames.size(); ++k)
+      for (const auto &n : MapVariables(MakeScope(gt, ctx.process, *g, k)))
+        names += (names.empty() ? "" : ", ") + n + " (frame " + std::to_string(k) + ")";
+    *error = "no variable named '" + root + "' in any frame of goroutine " +
+             std::to_string(g->id) + "; map variables: " + (names.empty() ? "none" : names);
+  }
+  return false;
+}
+
 // Resolves EXPR to a map and its layout, and checks the header is a map.
 bool ResolveMapTarget(lldb::SBDebugger dbg, const ParsedArgs &args, MapTarget *mt,
                       std::string *error) {
-  if (args.Has("goroutine") || args.Has("frame")) {
-    *error = "goroutine/frame selection (-g/-f) is not implemented yet; "
-             "name a package-level variable or an address";
-    return false;
-  }
   if (!MakeContext(dbg, &mt->ctx, error))
     return false;
-  if (!ResolveMap(*mt->ctx.gt, args.positional[0], args.Get("type"), &mt->ref, error))
+  if (!ResolveExpr(mt->ctx, args, &mt->ref, error))
     return false;
   std::string why;
   mt->layout = mt->ctx.gt->LayoutFor(mt->ref.type, &why, args.Has("builtin-layout"));

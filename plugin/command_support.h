@@ -93,6 +93,7 @@ std::unique_ptr<Subcommand> NewShowCommand();
 std::unique_ptr<Subcommand> NewHeaderCommand();
 std::unique_ptr<Subcommand> NewGoroutinesCommand();
 std::unique_ptr<Subcommand> NewBacktraceCommand();
+std::unique_ptr<Subcommand> NewLocalsCommand();
 
 } // namespace gomap::plugin
 

@@ -23,18 +23,24 @@ const Registration kCommands[] = {
      "Show the plugin, debugger and target Go versions and the map implementation.",
      "gomap version [--json]"},
     {"show", NewShowCommand, "Show a Go map: a header line and its entries.",
-     "gomap show EXPR [--limit N] [--offset K] [--all] [--json]\n"
-     "EXPR: a package-level variable (main.cache, example.com/pkg.Var), a field path\n"
-     "from one (main.cfg.byID, pointers followed), or 0xADDR --type 'map[K]V' where\n"
-     "ADDR is the map value (the header pointer)."},
+     "gomap show EXPR [-g ID] [-f K] [--limit N] [--offset K] [--all] [--json]\n"
+     "EXPR: a local or parameter (counts; with -g, of that goroutine's frames, the\n"
+     "innermost user frame first; -f picks the frame), a package-level variable\n"
+     "(main.cache, example.com/pkg.Var), a field path or index from either\n"
+     "(c.byID, (*p).m, shards[3].m; pointers followed), or 0xADDR --type 'map[K]V'\n"
+     "where ADDR is the map value (the header pointer)."},
     {"header", NewHeaderCommand,
      "Show every field of a Go map's header, flags by name, Go version and layout source.",
-     "gomap header EXPR [--json]"},
+     "gomap header EXPR [-g ID] [-f K] [--json]"},
     {"goroutines", NewGoroutinesCommand,
      "List goroutines from the runtime's records: id, state, user frame.",
      "gomap goroutines [--json [--frames]]"},
     {"bt", NewBacktraceCommand, "Show the backtrace of one goroutine.",
      "gomap bt -g ID [--json]"},
+    {"locals", NewLocalsCommand,
+     "List the map-typed parameters and locals of a goroutine frame, with their length.",
+     "gomap locals [-g ID] [-f K] [--json]\n"
+     "Default: the goroutine on the selected thread, and its first frame outside GOROOT."},
 };
 } // namespace
 

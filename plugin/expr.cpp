@@ -44,25 +44,84 @@ std::string Suggestions(GoTarget &gt, const std::string &expr) {
   return "; map variables: " + out;
 }
 
-std::vector<std::string> Split(const std::string &s, char sep) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    size_t p = s.find(sep, start);
-    parts.push_back(s.substr(start, p - start));
-    if (p == std::string::npos)
-      break;
-    start = p + 1;
-  }
-  return parts;
-}
-
 } // namespace
 
+const FrameVar *FrameScope::Find(const std::string &name) const {
+  for (const auto &v : vars)
+    if (v.name == name)
+      return &v;
+  for (const auto &v : vars)
+    if (v.name == "&" + name)
+      return &v;
+  return nullptr;
+}
+
+std::vector<std::string> MapVariables(const FrameScope &scope) {
+  std::vector<std::string> out;
+  for (const auto &v : scope.vars) {
+    const Type *t = v.type;
+    bool by_ref = !v.name.empty() && v.name[0] == '&';
+    if (by_ref && t && t->kind == Kind::Pointer)
+      t = t->elem;
+    if (t && t->kind == Kind::Map)
+      out.push_back(by_ref ? v.name.substr(1) : v.name);
+  }
+  return out;
+}
+
+bool ParsePath(const std::string &expr_in, std::string *root, std::vector<PathStep> *steps,
+               std::string *error) {
+  // "(*p).m" and "(*p)" mean what "p.m" and "p" mean: pointers are followed anyway.
+  std::string expr;
+  for (size_t i = 0; i < expr_in.size(); ++i) {
+    if (expr_in.compare(i, 2, "(*") == 0) {
+      i += 1;
+      continue;
+    }
+    if (expr_in[i] == ')' || expr_in[i] == ' ')
+      continue;
+    expr.push_back(expr_in[i]);
+  }
+  size_t i = 0;
+  auto ident = [&](std::string *out) {
+    size_t start = i;
+    while (i < expr.size() && expr[i] != '.' && expr[i] != '[')
+      ++i;
+    *out = expr.substr(start, i - start);
+    return !out->empty();
+  };
+  if (!ident(root)) {
+    *error = "cannot parse '" + expr_in + "'";
+    return false;
+  }
+  while (i < expr.size()) {
+    PathStep st;
+    if (expr[i] == '.') {
+      ++i;
+      if (!ident(&st.field)) {
+        *error = "cannot parse '" + expr_in + "': a field name is missing";
+        return false;
+      }
+    } else { // '['
+      size_t close = expr.find(']', i);
+      auto n = close == std::string::npos ? std::nullopt
+                                          : ParseUint(expr.substr(i + 1, close - i - 1));
+      if (!n) {
+        *error = "cannot parse '" + expr_in + "': an index must be a number";
+        return false;
+      }
+      st.index = true;
+      st.at = *n;
+      i = close + 1;
+    }
+    steps->push_back(st);
+  }
+  return true;
+}
+
 bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_name,
-                MapRef *out, std::string *error) {
+                const FrameScope *scope, MapRef *out, std::string *error) {
   out->expr = expr;
-  MemoryReader &mem = gt.memory();
   if (auto addr = ParseUint(expr); addr && (expr.rfind("0x", 0) == 0 ||
                                             expr.rfind("0X", 0) == 0)) {
     if (type_name.empty()) {
@@ -86,29 +145,84 @@ bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_n
     *error = "--type goes with an address (0x...), not with a variable";
     return false;
   }
-  // The longest dotted prefix that names a package-level variable, then fields.
-  std::vector<std::string> parts = Split(expr, '.');
-  const GlobalVar *g = nullptr;
-  size_t used = 0;
-  for (size_t n = parts.size(); n >= 1 && !g; --n) {
-    std::string name;
-    for (size_t i = 0; i < n; ++i)
-      name += (i ? "." : "") + parts[i];
-    if ((g = gt.dwarf().FindGlobal(name)))
-      used = n;
-    else if (n == 1 && (g = gt.dwarf().FindGlobal("main." + name)))
-      used = 1;
-  }
-  if (!g) {
-    *error = "no variable named '" + expr + "' (package-level variables need their package, e.g. main.cache)" +
-             Suggestions(gt, expr);
+  std::string root;
+  std::vector<PathStep> steps;
+  if (!ParsePath(expr, &root, &steps, error))
     return false;
+  OverlayReader mem(gt.memory());
+  const Type *t = nullptr;
+  uint64_t addr = 0;
+  std::string path;
+  size_t next = 0; // first step not consumed by the root
+  const FrameVar *local = scope ? scope->Find(root) : nullptr;
+  if (local) {
+    std::string where = "goroutine " + std::to_string(scope->goroutine) + ", frame " +
+                        std::to_string(scope->frame) + " (" + scope->function + ")";
+    out->where = where;
+    if (!local->type) {
+      *error = root + " in " + where + " has no type in the DWARF";
+      return false;
+    }
+    VarValue v = EvaluateLocation(local->has_location ? local->expr : std::vector<uint8_t>{},
+                                  local->type->size, scope->ctx, mem);
+    if (!v.ok) {
+      *error = root + " in " + where + " is unavailable: " + v.error;
+      return false;
+    }
+    addr = v.in_memory ? v.addr : mem.Add(std::move(v.bytes));
+    t = local->type;
+    path = root;
+    if (local->name[0] == '&') { // captured by reference: the variable is *T
+      uint64_t p = 0;
+      if (!mem.ReadPtr(addr, &p) || p == 0) {
+        *error = root + " in " + where + ": cannot follow its closure reference";
+        return false;
+      }
+      addr = p;
+      t = t->elem;
+    }
+  } else {
+    // The longest dotted prefix that names a package-level variable.
+    std::vector<std::string> names = {root};
+    for (const auto &st : steps) {
+      if (st.index)
+        break;
+      names.push_back(st.field);
+    }
+    const GlobalVar *g = nullptr;
+    for (size_t n = names.size(); n >= 1 && !g; --n) {
+      std::string name;
+      for (size_t i = 0; i < n; ++i)
+        name += (i ? "." : "") + names[i];
+      if ((g = gt.dwarf().FindGlobal(name)) || (n == 1 && (g = gt.dwarf().FindGlobal("main." + name))))
+        next = n - 1;
+    }
+    if (!g) {
+      std::string hint = scope ? "; map variables in " + scope->function + ": " : "";
+      if (scope) {
+        std::vector<std::string> mv = MapVariables(*scope);
+        for (size_t i = 0; i < mv.size(); ++i)
+          hint += (i ? ", " : "") + mv[i];
+        if (mv.empty())
+          hint += "(none)";
+      }
+      std::string dotted = names[0];
+      for (size_t i = 1; i < names.size(); ++i)
+        dotted += "." + names[i];
+      *error = "no variable named '" + (scope ? root : dotted) + "'" +
+               (scope ? " in goroutine " + std::to_string(scope->goroutine) + ", frame " +
+                            std::to_string(scope->frame) + " (" + scope->function + ")"
+                      : std::string(" (package-level variables need their package, e.g. main.cache)")) +
+               (scope ? hint : Suggestions(gt, expr));
+      return false;
+    }
+    t = gt.dwarf().GlobalType(*g);
+    addr = g->address;
+    path = g->name;
   }
-  const Type *t = gt.dwarf().GlobalType(*g);
-  uint64_t addr = g->address;
-  std::string path = g->name;
-  for (size_t i = used; i < parts.size(); ++i) {
-    // Automatic dereference of pointers to structs, bounded.
+  for (size_t i = next; i < steps.size(); ++i) {
+    const PathStep &st = steps[i];
+    // Automatic dereference of pointers, bounded.
     for (int hops = 0; t && t->kind == Kind::Pointer && hops < 8; ++hops) {
       uint64_t p = 0;
       if (!mem.ReadPtr(addr, &p)) {
@@ -122,14 +236,42 @@ bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_n
       addr = p;
       t = t->elem;
     }
-    const Field *f = (t && t->kind == Kind::Struct) ? t->FindField(parts[i]) : nullptr;
+    if (st.index) {
+      if (t && t->kind == Kind::Array && t->elem) {
+        if (st.at >= t->len) {
+          *error = path + " has " + std::to_string(t->len) + " elements; index " +
+                   std::to_string(st.at) + " is out of range";
+          return false;
+        }
+        addr += st.at * t->elem->size;
+      } else if (t && t->kind == Kind::Slice && t->elem) {
+        uint64_t hdr[2];
+        if (!mem.ReadExact(addr, hdr, sizeof hdr)) {
+          *error = "cannot read the slice " + path + " at " + HexAddr(addr);
+          return false;
+        }
+        if (st.at >= hdr[1]) {
+          *error = path + " has length " + std::to_string(hdr[1]) + "; index " +
+                   std::to_string(st.at) + " is out of range";
+          return false;
+        }
+        addr = hdr[0] + st.at * t->elem->size;
+      } else {
+        *error = path + " (" + (t ? t->name : "?") + ") cannot be indexed";
+        return false;
+      }
+      t = t->elem;
+      path += "[" + std::to_string(st.at) + "]";
+      continue;
+    }
+    const Field *f = (t && t->kind == Kind::Struct) ? t->FindField(st.field) : nullptr;
     if (!f) {
-      *error = path + " (" + (t ? t->name : "?") + ") has no field '" + parts[i] + "'";
+      *error = path + " (" + (t ? t->name : "?") + ") has no field '" + st.field + "'";
       return false;
     }
     addr += f->offset;
     t = f->type;
-    path += "." + parts[i];
+    path += "." + st.field;
   }
   if (!t || t->kind != Kind::Map) {
     *error = path + " is " + (t ? "a " + t->name : "of unknown type") + ", not a map";

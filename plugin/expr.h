@@ -1,13 +1,18 @@
-// EXPR resolution for `gomap` commands: package-level variables with field
-// paths (`main.cfg.byID`), or `0xADDR --type 'map[K]V'`.
+// EXPR resolution for `gomap` commands: a local or parameter of a goroutine's
+// frame, a package-level variable, field paths with automatic dereference
+// (`c.byID`, `main.cfg.byID`, `(*p).m`), indexing (`shards[3].m`), or
+// `0xADDR --type 'map[K]V'`.
 #ifndef GOMAP_PLUGIN_EXPR_H
 #define GOMAP_PLUGIN_EXPR_H
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/types.h"
+#include "plugin/go_dwarf.h"
 #include "plugin/go_target.h"
+#include "plugin/location.h"
 
 namespace gomap::plugin {
 
@@ -15,12 +20,39 @@ struct MapRef {
   std::string expr;
   const Type *type = nullptr; // Kind::Map
   uint64_t header = 0;        // the map value: *hmap / *maps.Map (0 = nil map)
+  std::string where;          // "goroutine 6, frame 3 (main.recvLeaf)" for locals
 };
 
-// Resolves `expr` to a map. `type_name` is the --type option ("" if absent).
+// One frame of one goroutine whose variables EXPR may name.
+struct FrameScope {
+  int64_t goroutine = 0;
+  size_t frame = 0;
+  std::string function;
+  std::vector<FrameVar> vars;
+  FrameContext ctx;
+  const FrameVar *Find(const std::string &name) const; // also "&name" (captured by reference)
+};
+
+// One step of an EXPR path.
+struct PathStep {
+  std::string field;        // empty for an index step
+  bool index = false;
+  uint64_t at = 0;
+};
+
+// Splits EXPR into its root name and steps: "(*c).byID" -> c, .byID;
+// "shards[3].m" -> shards, [3], .m. false with *error when malformed.
+bool ParsePath(const std::string &expr, std::string *root, std::vector<PathStep> *steps,
+               std::string *error);
+
+// Resolves `expr` to a map. `type_name` is the --type option ("" if absent);
+// with `scope`, the root is looked up among that frame's variables first.
 // false with a one-line *error (with suggestions where it can).
 bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_name,
-                MapRef *out, std::string *error);
+                const FrameScope *scope, MapRef *out, std::string *error);
+
+// Names of the map-typed variables of a frame (for suggestions and `locals`).
+std::vector<std::string> MapVariables(const FrameScope &scope);
 
 } // namespace gomap::plugin
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "llvm/BinaryFormat/Dwarf.h"
 #include "llvm/DebugInfo/DIContext.h"
@@ -12,6 +13,7 @@
 #include "llvm/DebugInfo/DWARF/DWARFDebugFrame.h"
 #include "llvm/DebugInfo/DWARF/DWARFDie.h"
 #include "llvm/DebugInfo/DWARF/DWARFFormValue.h"
+#include "llvm/DebugInfo/DWARF/DWARFLocationExpression.h"
 #include "llvm/DebugInfo/DWARF/DWARFUnit.h"
 #include "llvm/Object/ELFObjectFile.h"
 #include "llvm/Object/ObjectFile.h"
@@ -192,6 +194,85 @@ std::vector<SourceFrame> GoDwarf::Symbolize(uint64_t pc) {
     if (!sf.function.empty() || !sf.file.empty())
       out.push_back(std::move(sf));
   }
+  return out;
+}
+
+namespace {
+void CollectVars(llvm::DWARFDie scope, uint64_t pc, int depth, GoDwarf *self,
+                 const std::function<const Type *(llvm::DWARFDie)> &type_of,
+                 std::vector<FrameVar> *out) {
+  if (depth > 16)
+    return;
+  for (llvm::DWARFDie c : scope.children()) {
+    auto tag = c.getTag();
+    if (tag == llvm::dwarf::DW_TAG_lexical_block) {
+      if (c.addressRangeContainsAddress(pc))
+        CollectVars(c, pc, depth + 1, self, type_of, out);
+      continue;
+    }
+    if (tag != llvm::dwarf::DW_TAG_formal_parameter && tag != llvm::dwarf::DW_TAG_variable)
+      continue;
+    FrameVar v;
+    v.name = NameOf(c);
+    v.param = tag == llvm::dwarf::DW_TAG_formal_parameter;
+    v.type = type_of(c);
+    auto locs = c.getLocations(llvm::dwarf::DW_AT_location);
+    if (!locs) {
+      llvm::consumeError(locs.takeError());
+    } else {
+      const llvm::DWARFLocationExpression *fallback = nullptr;
+      for (const auto &l : *locs) {
+        if (!l.Range) {
+          fallback = &l;
+          continue;
+        }
+        if (pc >= l.Range->LowPC && pc < l.Range->HighPC) {
+          v.expr.assign(l.Expr.begin(), l.Expr.end());
+          v.has_location = true;
+          break;
+        }
+      }
+      if (!v.has_location && fallback) {
+        v.expr.assign(fallback->Expr.begin(), fallback->Expr.end());
+        v.has_location = true;
+      }
+    }
+    if (!v.name.empty())
+      out->push_back(std::move(v));
+  }
+}
+} // namespace
+
+std::vector<FrameVar> GoDwarf::FrameVariables(uint64_t pc, size_t inline_depth,
+                                              std::string *function) {
+  std::vector<FrameVar> out;
+  llvm::DWARFContext::DIEsForAddress dies = impl_->ctx->getDIEsForAddress(pc);
+  if (!dies || !dies.FunctionDIE)
+    return out;
+  // getDIEsForAddress gives the deepest subprogram or inlined call; the chain
+  // up to the subprogram is the physical function and its inlined calls.
+  std::vector<llvm::DWARFDie> chain;
+  for (llvm::DWARFDie d = dies.FunctionDIE; d && chain.size() < 64; d = d.getParent()) {
+    auto tag = d.getTag();
+    if (tag == llvm::dwarf::DW_TAG_inlined_subroutine || tag == llvm::dwarf::DW_TAG_subprogram)
+      chain.insert(chain.begin(), d);
+    if (tag == llvm::dwarf::DW_TAG_subprogram)
+      break;
+  }
+  if (inline_depth >= chain.size())
+    return out;
+  llvm::DWARFDie scope = chain[inline_depth];
+  if (function)
+    *function = NameOf(scope);
+  auto type_of = [this](llvm::DWARFDie d) -> const Type * {
+    for (int hops = 0; d && hops < 4; ++hops) {
+      if (llvm::DWARFDie t = d.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_type))
+        return ConvertDie(t.getOffset(), 0);
+      d = d.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_abstract_origin);
+    }
+    return nullptr;
+  };
+  CollectVars(scope, pc, 0, this, type_of, &out);
   return out;
 }
 

@@ -23,6 +23,16 @@ struct SourceFrame {
   uint32_t line = 0;
 };
 
+// A parameter or local of a function at one pc, with the DWARF location
+// expression that applies there (if any).
+struct FrameVar {
+  std::string name;
+  bool param = false;
+  const Type *type = nullptr;
+  bool has_location = false;   // false: optimized out at this pc
+  std::vector<uint8_t> expr;   // DWARF expression bytes
+};
+
 struct GlobalVar {
   std::string name;     // "main.cache", "example.com/pkg.Var"
   uint64_t address = 0; // static address (DW_OP_addr)
@@ -59,6 +69,12 @@ public:
 
   // Source positions of `pc`, innermost (inlined) first; empty when unknown.
   std::vector<SourceFrame> Symbolize(uint64_t pc);
+  // Parameters and locals in scope at `pc` of the function containing it
+  // (inline_depth 0) or of the call inlined at depth 1, 2, ... (outermost
+  // first), in declaration order. `function` gets that function's name.
+  std::vector<FrameVar> FrameVariables(uint64_t pc, size_t inline_depth,
+                                       std::string *function);
+
   // CFA - SP at `pc` from .debug_frame (Go: CFA = RSP + offset); nullopt when
   // no FDE covers pc or its rule is not RSP-relative.
   std::optional<int64_t> CfaOffset(uint64_t pc);

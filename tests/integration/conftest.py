@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import fixtures as fx  # noqa: E402
+from integration.notes import NOTES  # noqa: E402
 
 _outcomes: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
 
@@ -43,3 +44,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             continue
         counts = ", ".join(f"{k} {v}" for k, v in sorted(_outcomes.get(tc.id, {}).items()))
         tr.write_line(f"{tc.id:26} {tc.impl:7} {tc.runtime_version:26} {counts or 'not run'}")
+    if NOTES:
+        tr.section("Notes")
+        for n in NOTES:
+            tr.write_line(n)

@@ -146,8 +146,11 @@ def test_usage_errors(core_target) -> None:
                     r"unknown option '--bogus'")
     _one_line_error(inspect(binary, target, "show", "main.mSmall", "--limit", "x"),
                     r"--limit takes a number")
-    _one_line_error(inspect(binary, target, "show", "main.mSmall", "-g", "1"),
-                    r"not implemented yet")
+    _one_line_error(inspect(binary, target, "show", "main.mSmall", "-g", "999999"),
+                    r"no goroutine 999999")
+    # A package-level variable is valid in any goroutine's frames.
+    p = inspect(binary, target, "show", "main.mSmall", "-g", "1", "--json")
+    assert p.returncode == 0, p.stderr
     p = subprocess.run([str(INSPECT)], capture_output=True, text=True)
     assert p.returncode == 2
     p = subprocess.run([str(INSPECT), str(binary), "--core", "/nonexistent", "version"],
