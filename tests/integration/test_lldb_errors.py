@@ -206,3 +206,19 @@ def test_go_release_outside_window(tmp_path: Path) -> None:
     assert cores, "no core"
     p = inspect(exe, ["--core", str(cores[0])], "show", "main.sessions")
     _one_line_error(p, r"outside the supported window go1\.19-go1\.27.*go1\.18\.10")
+
+
+@pytest.mark.parametrize("tc", TCS)
+def test_stripped_binary(tc: fx.Toolchain, tmp_path: Path) -> None:
+    """-ldflags='-s -w': no DWARF and no symbols. Every command says so in one line.
+    (Goroutines from the pclntab alone are not implemented: see docs/internals.md.)"""
+    binary = fx.build("goroutines", tc, ["-ldflags=-s -w"])
+    core, _ = fx.make_core(binary, tmp_path)
+    for cmd in (["goroutines"], ["show", "main.x"], ["version", "--json"]):
+        p = inspect(binary, ["--core", str(core)], *cmd)
+        if cmd[0] == "version":
+            assert p.returncode == 0, p.stderr
+            v = json.loads(p.stdout)["version"]
+            assert v["go_version"] is None and "no DWARF" in v["target_error"]
+            continue
+        _one_line_error(p, r"has no DWARF debug info")

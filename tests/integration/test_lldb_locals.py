@@ -44,7 +44,7 @@ def test_frame_maps(tc: fx.Toolchain, build: str, mode: str, tmp_path: Path) -> 
         proc, expect = fx.run_parked(binary, tmp_path)
         target = ["--pid", str(proc.pid)]
     try:
-        gs = expect["goroutines"]
+        gs = expect["goroutines"] + [expect["main"]]
         bts = batch(binary, target, [f"bt -g {g['id']} --json" for g in gs])
         frames = {g["id"]: json.loads(r["output"])["goroutine"]["frames"]
                   for g, r in zip(gs, bts)}
