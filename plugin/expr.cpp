@@ -145,11 +145,31 @@ bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_n
     *error = "--type goes with an address (0x...), not with a variable";
     return false;
   }
+  OverlayReader mem(gt.memory());
+  const Type *t = nullptr;
+  uint64_t addr = 0;
+  std::string path;
+  if (!ResolvePath(gt, expr, scope, mem, &t, &addr, &path, &out->where, error))
+    return false;
+  if (!t || t->kind != Kind::Map) {
+    *error = path + " is " + (t ? "a " + t->name : "of unknown type") + ", not a map";
+    return false;
+  }
+  out->type = t;
+  if (!mem.ReadPtr(addr, &out->header)) {
+    *error = "cannot read " + path + " at " + HexAddr(addr);
+    return false;
+  }
+  return true;
+}
+
+bool ResolvePath(GoTarget &gt, const std::string &expr, const FrameScope *scope,
+                 OverlayReader &mem, const Type **type_out, uint64_t *addr_out,
+                 std::string *path_out, std::string *where_out, std::string *error) {
   std::string root;
   std::vector<PathStep> steps;
   if (!ParsePath(expr, &root, &steps, error))
     return false;
-  OverlayReader mem(gt.memory());
   const Type *t = nullptr;
   uint64_t addr = 0;
   std::string path;
@@ -158,7 +178,7 @@ bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_n
   if (local) {
     std::string where = "goroutine " + std::to_string(scope->goroutine) + ", frame " +
                         std::to_string(scope->frame) + " (" + scope->function + ")";
-    out->where = where;
+    *where_out = where;
     if (!local->type) {
       *error = root + " in " + where + " has no type in the DWARF";
       return false;
@@ -273,15 +293,9 @@ bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_n
     t = f->type;
     path += "." + st.field;
   }
-  if (!t || t->kind != Kind::Map) {
-    *error = path + " is " + (t ? "a " + t->name : "of unknown type") + ", not a map";
-    return false;
-  }
-  out->type = t;
-  if (!mem.ReadPtr(addr, &out->header)) {
-    *error = "cannot read " + path + " at " + HexAddr(addr);
-    return false;
-  }
+  *type_out = t;
+  *addr_out = addr;
+  *path_out = path;
   return true;
 }
 

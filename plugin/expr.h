@@ -51,6 +51,13 @@ bool ParsePath(const std::string &expr, std::string *root, std::vector<PathStep>
 bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_name,
                 const FrameScope *scope, MapRef *out, std::string *error);
 
+// Resolves a variable (of `scope`, else package-level) and its field/index
+// path to the value's type and address; values held in registers get a
+// synthetic address served by `mem`. `where` names the frame for locals.
+bool ResolvePath(GoTarget &gt, const std::string &expr, const FrameScope *scope,
+                 OverlayReader &mem, const Type **type, uint64_t *addr, std::string *path,
+                 std::string *where, std::string *error);
+
 // Names of the map-typed variables of a frame (for suggestions and `locals`).
 std::vector<std::string> MapVariables(const FrameScope &scope);
 
