@@ -1,5 +1,6 @@
 // `gomap show` and `gomap header`: a map's entries, and its header fields.
 #include "core/header_report.h"
+#include "core/map_state.h"
 #include "core/value.h"
 #include "plugin/command_support.h"
 
@@ -57,13 +58,16 @@ protected:
     MapTarget mt;
     if (!ResolveMapTarget(dbg, args, &mt, error))
       return false;
-    const DiagnosticSink &sink = mt.header_diags;
+    DiagnosticSink &sink = mt.header_diags;
+    const HeaderExtras extras =
+        DescribeMap(mt.ctx.gt->memory(), *mt.layout, mt.header, Limits{}, sink);
     if (args.Has("json")) {
       Json doc{{"schema", "gomap/1"},
-               {"header", HeaderJson(mt.header, *mt.layout, mt.ref.type, sink)}};
+               {"header", HeaderJson(mt.header, *mt.layout, mt.ref.type, sink, &extras)}};
       PrintJson(result, doc);
     } else {
-      result.AppendMessage(HeaderText(mt.header, *mt.layout, mt.ref.type, sink).c_str());
+      result.AppendMessage(
+          HeaderText(mt.header, *mt.layout, mt.ref.type, sink, &extras).c_str());
     }
     SetFindingsStatus(result, sink.HasErrors());
     return true;
