@@ -37,10 +37,7 @@ nlohmann::json UintJson(uint64_t v) {
   return v;
 }
 
-nlohmann::ordered_json HeaderJson(const MapHeader &h, const MapLayout &layout,
-                                  const Type *map_type,
-                                  const DiagnosticSink &diags,
-                                  const HeaderExtras *extras) {
+nlohmann::ordered_json HeaderFieldsJson(const MapHeader &h) {
   nlohmann::ordered_json fields = nlohmann::ordered_json::object();
   for (const auto &f : h.fields) {
     if (IsPointerField(f.name))
@@ -50,6 +47,14 @@ nlohmann::ordered_json HeaderJson(const MapHeader &h, const MapLayout &layout,
     else
       fields[f.name] = UintJson(f.value);
   }
+  return fields;
+}
+
+nlohmann::ordered_json HeaderJson(const MapHeader &h, const MapLayout &layout,
+                                  const Type *map_type,
+                                  const DiagnosticSink &diags,
+                                  const HeaderExtras *extras) {
+  nlohmann::ordered_json fields = HeaderFieldsJson(h);
   nlohmann::ordered_json diag = nlohmann::ordered_json::array();
   for (const auto &d : diags.items())
     diag.push_back(DiagnosticJson(d));

@@ -27,6 +27,10 @@ std::string HeaderText(const MapHeader &h, const MapLayout &layout,
                        const Type *map_type, const DiagnosticSink &diags,
                        const HeaderExtras *extras = nullptr);
 
+// The "fields" object of the header report: every field under its runtime
+// name; pointers "0x…", dirLen/index signed.
+nlohmann::ordered_json HeaderFieldsJson(const MapHeader &h);
+
 // JSON number for an integer per the gomap/1 encoding (decimal string past 2^53).
 nlohmann::json IntJson(int64_t v);
 nlohmann::json UintJson(uint64_t v);

@@ -33,7 +33,8 @@ HeaderExtras DescribeMap(MemoryReader &mem, const MapLayout &layout,
       st.growing = true;
       const bool same = (flags & classic::kFlagSameSizeGrow) != 0;
       st.grow = same ? "same-size" : "doubling";
-      st.old_buckets = same ? uint64_t(1) << b : (b == 0 ? 0 : uint64_t(1) << (b - 1));
+      st.old_buckets =
+          same ? uint64_t(1) << b : (b == 0 ? 0 : uint64_t(1) << (b - 1));
       st.evacuated = h.Get("nevacuate");
     }
   } else {
@@ -95,8 +96,7 @@ std::string StateText(const MapState &s) {
     if (!out.empty())
       out += "; ";
     out += "growing (" + s.grow + "): " + std::to_string(s.evacuated) + "/" +
-           std::to_string(s.old_buckets) +
-           " old buckets evacuated (nevacuate)";
+           std::to_string(s.old_buckets) + " old buckets evacuated (nevacuate)";
   }
   return out.empty() ? "idle" : out;
 }
@@ -105,7 +105,8 @@ std::string LoadFactorText(const LoadFactor &lf) {
   char buf[160];
   const char *unit = lf.basis == "count/2^B" ? "buckets" : "slots";
   if (!lf.known || lf.capacity == 0) {
-    std::snprintf(buf, sizeof buf, "- (%s: %llu entries, %s %s unknown or 0; max %.3g)",
+    std::snprintf(buf, sizeof buf,
+                  "- (%s: %llu entries, %s %s unknown or 0; max %.3g)",
                   lf.basis.c_str(), static_cast<unsigned long long>(lf.entries),
                   lf.known ? "0" : "capacity", unit, lf.max);
     return buf;

@@ -91,6 +91,7 @@ bool ResolveMapTarget(lldb::SBDebugger dbg, const ParsedArgs &args, MapTarget *m
 std::unique_ptr<Subcommand> NewVersionCommand();
 std::unique_ptr<Subcommand> NewShowCommand();
 std::unique_ptr<Subcommand> NewHeaderCommand();
+std::unique_ptr<Subcommand> NewLayoutCommand();
 
 } // namespace gomap::plugin
 

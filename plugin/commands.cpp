@@ -30,6 +30,10 @@ const Registration kCommands[] = {
     {"header", NewHeaderCommand,
      "Show every field of a Go map's header, flags by name, Go version and layout source.",
      "gomap header EXPR [--json]"},
+    {"layout", NewLayoutCommand,
+     "Show a Go map's physical structure: classic buckets, overflow chains and evacuation; "
+     "swiss directory, tables and groups.",
+     "gomap layout EXPR [--limit N] [--all] [--json]"},
 };
 } // namespace
 

@@ -101,19 +101,16 @@ Directory ReadDirectory(MemoryReader &mem, const SwissLayout &layout,
                d.entries[k] != t) {
       dt.stale = true;
       sink.Add(DiagCode::Inconsistent, Severity::Error,
-               at + ": table at " + Hex(t) + " has index " +
-                   std::to_string(k) +
+               at + ": table at " + Hex(t) + " has index " + std::to_string(k) +
                    (k < 0 || uint64_t(k) >= n
                         ? " outside the directory of " + std::to_string(n)
-                        : " where the directory holds " +
-                              Hex(d.entries[k])),
+                        : " where the directory holds " + Hex(d.entries[k])),
                t);
     } else if (uint64_t(k) != j) {
       // First seen before its own index: the entries between are wrong.
       sink.Add(DiagCode::Inconsistent, Severity::Error,
-               at + ": table at " + Hex(t) + " has index " +
-                   std::to_string(k) + " but is referenced first at dir " +
-                   std::to_string(j),
+               at + ": table at " + Hex(t) + " has index " + std::to_string(k) +
+                   " but is referenced first at dir " + std::to_string(j),
                t);
     } else if (dt.table.local_depth <= depth && depth <= 63 &&
                j % (uint64_t(1) << (depth - dt.table.local_depth)) != 0) {

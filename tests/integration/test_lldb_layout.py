@@ -1,6 +1,7 @@
 """Map internals in the LLDB plugin, live and from a core, with every available Go toolchain:
-`gomap header` state and load factor, checked against what the fixture program read about
-its own maps through unsafe (tests/fixtures/maps: header, growth, tables)."""
+`gomap header` state and load factor, and `gomap layout` (classic buckets and evacuation,
+swiss directory and tables), checked against what the fixture program read about its own
+maps through unsafe (tests/fixtures/maps: header, growth, tables)."""
 from __future__ import annotations
 
 import json
@@ -16,6 +17,12 @@ from integration.lldb_support import as_int, batch  # noqa: E402
 
 ALL = fx.toolchains()
 MODES = ["core", "live"]
+# Maps whose layout is checked (classic: grows; swiss: tables).
+LAYOUT_MAPS = ["main.mGrowing", "main.mSameSize", "main.mSmall", "main.mMultiTable",
+               "main.mDeleted", "main.mInt100k", "main.mEmpty"]
+HEADER_FIELDS_CLASSIC = ["count", "flags", "B", "noverflow", "hash0", "buckets", "oldbuckets",
+                         "nevacuate"]
+TABLE_FIELDS = ["address", "used", "capacity", "growthLeft", "localDepth", "index"]
 # Maps whose header state and load factor are checked.
 HEADER_MAPS = ["main.mGrowing", "main.mSameSize", "main.mSmall", "main.mMultiTable",
                "main.mDeleted", "main.mInt100k", "main.mEmpty"]
@@ -78,6 +85,70 @@ def _check_header(name: str, want: dict[str, Any], h: dict[str, Any], impl: str)
     return problems
 
 
+def _check_layout(name: str, want: dict[str, Any], lay: dict[str, Any],
+                  impl: str) -> list[str]:
+    problems: list[str] = []
+    wh = want["header"]
+    if lay["impl"] != impl or lay["address"] != want["address"]:
+        problems.append(f"{name}: layout impl/address {lay['impl']} {lay['address']}")
+    if lay["diagnostics"]:
+        problems.append(f"{name}: diagnostics {lay['diagnostics'][:3]}")
+    if lay["truncated"]:
+        problems.append(f"{name}: truncated")
+    for field in wh:
+        if field != "tables" and as_int(lay["fields"].get(field)) != as_int(wh[field]):
+            problems.append(f"{name}: layout field {field} = {lay['fields'].get(field)} "
+                            f"!= {wh[field]}")
+    if impl == "classic":
+        c = lay["classic"]
+        if c["B"] != wh["B"] or c["buckets"]["count"] != 1 << wh["B"]:
+            problems.append(f"{name}: B {c['B']} / {c['buckets']['count']} buckets")
+        live = c["buckets"]["tophash"]["full"]
+        growth = want.get("growth")
+        if growth is None:
+            if c["grow"] is not None:
+                problems.append(f"{name}: grow {c['grow']} but the program saw none")
+            if live != wh["count"]:
+                problems.append(f"{name}: {live} full tophash slots != count {wh['count']}")
+            return problems
+        g = c["grow"]
+        if g is None:
+            return problems + [f"{name}: no grow reported, program saw {growth}"]
+        kind = "same-size" if growth["same_size"] else "doubling"
+        if g["kind"] != kind or g["nevacuate"] != growth["nevacuate"] or \
+                g["old_buckets"] != growth["old_buckets"]:
+            problems.append(f"{name}: grow {g['kind']} nevacuate {g['nevacuate']} "
+                            f"old {g['old_buckets']}, program saw {growth}")
+        old = g["oldbuckets"]
+        got_evac = [b["index"] for b in old["list"] if b.get("evacuated")]
+        if got_evac != growth["evacuated"]:
+            problems.append(f"{name}: evacuated old buckets {got_evac} != {growth['evacuated']}")
+        if g["evacuated"] < growth["nevacuate"]:
+            problems.append(f"{name}: {g['evacuated']} evacuated < nevacuate")
+        if len(old["strip"]) != growth["old_buckets"] or \
+                old["strip"].count("E") != len(growth["evacuated"]):
+            problems.append(f"{name}: old strip {old['strip']!r}")
+        # Live entries: the new array's full slots plus the unevacuated old buckets'.
+        live_old = sum(b["tophash"]["full"] for b in old["list"] if not b["evacuated"])
+        if live + live_old != wh["count"]:
+            problems.append(f"{name}: {live} + {live_old} live slots != count {wh['count']}")
+        return problems
+    s = lay["swiss"]
+    if s["dirLen"] != wh["dirLen"] or s["globalDepth"] != wh["globalDepth"]:
+        problems.append(f"{name}: dirLen/globalDepth {s['dirLen']}/{s['globalDepth']}")
+    got = [{k: t.get(k) for k in TABLE_FIELDS} for t in s["tables"]]
+    exp = [{k: t[k] for k in TABLE_FIELDS} for t in wh["tables"]]
+    if got != exp:
+        problems.append(f"{name}: tables differ:\n  got  {got[:4]}\n  want {exp[:4]}")
+    if any(t["stale"] for t in s["tables"]):
+        problems.append(f"{name}: stale tables reported")
+    full = s["totals"]["ctrl"]["full"] if s["tables"] else \
+        (s["small_group"] or {"ctrl": {"full": 0}})["ctrl"]["full"]
+    if full != wh["used"]:
+        problems.append(f"{name}: {full} full ctrl bytes != used {wh['used']}")
+    return problems
+
+
 @pytest.mark.parametrize("tc,mode", _params())
 def test_layout_fixture(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
     binary = fx.build("maps", tc)
@@ -90,6 +161,9 @@ def test_layout_fixture(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
         target = ["--pid", str(proc.pid)]
     commands = [f"header {n} --json" for n in HEADER_MAPS]
     commands += [f"header {n}" for n in ("main.mGrowing", "main.mMultiTable")]
+    first_layout = len(commands)
+    commands += [f"layout {n} --json --all" for n in LAYOUT_MAPS]
+    commands += [f"layout {n}" for n in ("main.mGrowing", "main.mInt100k")]
     try:
         results = batch(binary, target, commands)
     finally:
@@ -109,6 +183,18 @@ def test_layout_fixture(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
         problems.append(f"header text of mGrowing lacks its state:\n{growing_text}")
     if "load factor:" not in results[len(HEADER_MAPS) + 1]["output"]:
         problems.append("header text lacks the load factor")
+    for i, n in enumerate(LAYOUT_MAPS):
+        lay = _json(n, results[first_layout + i], "layout", problems)
+        if lay is not None:
+            problems += _check_layout(n, maps[n], lay, impl)
+    text_growing = results[first_layout + len(LAYOUT_MAPS)]["output"]
+    text_big = results[first_layout + len(LAYOUT_MAPS) + 1]["output"]
+    if "legend:" not in text_growing or "legend:" not in text_big:
+        problems.append(f"layout text lacks its legend:\n{text_growing}")
+    if impl == "classic" and ("oldbuckets" not in text_growing or "^ nevacuate" not in text_growing):
+        problems.append(f"layout text of mGrowing does not show the old buckets:\n{text_growing}")
+    if "more (--all" not in text_big and "strips cut" not in text_big:
+        problems.append(f"layout text of mInt100k is not capped:\n{text_big[:2000]}")
     if impl == "classic" and not maps["main.mSameSize"].get("growth", {}).get("same_size"):
         problems.append("fixture: mSameSize is not mid same-size grow")
     assert not problems, f"{tc.id} {mode}: {len(problems)} problems\n" + "\n".join(problems)
