@@ -59,33 +59,9 @@ std::vector<std::string> Split(const std::string &s, char sep) {
 
 } // namespace
 
-bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_name,
-                MapRef *out, std::string *error) {
-  out->expr = expr;
+bool ResolveValue(GoTarget &gt, const std::string &expr, const Type **type,
+                  uint64_t *addr_out, std::string *path_out, std::string *error) {
   MemoryReader &mem = gt.memory();
-  if (auto addr = ParseUint(expr); addr && (expr.rfind("0x", 0) == 0 ||
-                                            expr.rfind("0X", 0) == 0)) {
-    if (type_name.empty()) {
-      *error = "an address needs --type 'map[K]V'";
-      return false;
-    }
-    const Type *t = gt.dwarf().TypeByName(type_name);
-    if (!t) {
-      *error = "no type named '" + type_name + "' in " + gt.path() + "'s DWARF";
-      return false;
-    }
-    if (t->kind != Kind::Map) {
-      *error = "'" + type_name + "' is not a map type";
-      return false;
-    }
-    out->type = t;
-    out->header = *addr;
-    return true;
-  }
-  if (!type_name.empty()) {
-    *error = "--type goes with an address (0x...), not with a variable";
-    return false;
-  }
   // The longest dotted prefix that names a package-level variable, then fields.
   std::vector<std::string> parts = Split(expr, '.');
   const GlobalVar *g = nullptr;
@@ -131,6 +107,91 @@ bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_n
     t = f->type;
     path += "." + parts[i];
   }
+  *type = t;
+  *addr_out = addr;
+  *path_out = path;
+  return true;
+}
+
+bool ResolveSyncMap(GoTarget &gt, const std::string &expr, const std::string &type_name,
+                    uint64_t *addr_out, const Type **type_out, bool *matched,
+                    std::string *error) {
+  *matched = false;
+  if (auto addr = ParseUint(expr); addr && (expr.rfind("0x", 0) == 0 ||
+                                            expr.rfind("0X", 0) == 0)) {
+    if (type_name != "sync.Map" && type_name != "*sync.Map")
+      return false;
+    *matched = true;
+    *type_out = gt.dwarf().TypeByName("sync.Map");
+    if (!*type_out) {
+      *error = "no type named 'sync.Map' in " + gt.path() + "'s DWARF";
+      return false;
+    }
+    *addr_out = *addr; // the sync.Map itself (a *sync.Map value)
+    return true;
+  }
+  if (!type_name.empty())
+    return false;
+  const Type *t = nullptr;
+  uint64_t addr = 0;
+  std::string path, ignored;
+  if (!ResolveValue(gt, expr, &t, &addr, &path, &ignored))
+    return false; // ResolveMap reports it
+  if (t && t->kind == Kind::Pointer && t->elem && t->elem->name == "sync.Map") {
+    *matched = true;
+    uint64_t p = 0;
+    if (!gt.memory().ReadPtr(addr, &p)) {
+      *error = "cannot read " + path + " at " + HexAddr(addr);
+      return false;
+    }
+    if (p == 0) {
+      *error = path + " is a nil *sync.Map";
+      return false;
+    }
+    *type_out = t->elem;
+    *addr_out = p;
+    return true;
+  }
+  if (!t || t->name != "sync.Map")
+    return false;
+  *matched = true;
+  *type_out = t;
+  *addr_out = addr;
+  return true;
+}
+
+bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_name,
+                MapRef *out, std::string *error) {
+  out->expr = expr;
+  MemoryReader &mem = gt.memory();
+  if (auto addr = ParseUint(expr); addr && (expr.rfind("0x", 0) == 0 ||
+                                            expr.rfind("0X", 0) == 0)) {
+    if (type_name.empty()) {
+      *error = "an address needs --type 'map[K]V'";
+      return false;
+    }
+    const Type *t = gt.dwarf().TypeByName(type_name);
+    if (!t) {
+      *error = "no type named '" + type_name + "' in " + gt.path() + "'s DWARF";
+      return false;
+    }
+    if (t->kind != Kind::Map) {
+      *error = "'" + type_name + "' is not a map type";
+      return false;
+    }
+    out->type = t;
+    out->header = *addr;
+    return true;
+  }
+  if (!type_name.empty()) {
+    *error = "--type goes with an address (0x...), not with a variable";
+    return false;
+  }
+  const Type *t = nullptr;
+  uint64_t addr = 0;
+  std::string path;
+  if (!ResolveValue(gt, expr, &t, &addr, &path, error))
+    return false;
   if (!t || t->kind != Kind::Map) {
     *error = path + " is " + (t ? "a " + t->name : "of unknown type") + ", not a map";
     return false;

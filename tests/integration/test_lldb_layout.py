@@ -1,7 +1,8 @@
 """Map internals in the LLDB plugin, live and from a core, with every available Go toolchain:
-`gomap header` state and load factor, and `gomap layout` (classic buckets and evacuation,
-swiss directory and tables), checked against what the fixture program read about its own
-maps through unsafe (tests/fixtures/maps: header, growth, tables)."""
+`gomap header` state and load factor, `gomap layout` (classic buckets and evacuation, swiss
+directory and tables), and sync.Map (`show`/`header`), checked against what the fixture
+program read about its own maps through unsafe (tests/fixtures/maps: header, growth, tables)
+and the logical contents of its sync.Maps (kept in shadow maps)."""
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import fixtures as fx  # noqa: E402
-from integration.lldb_support import as_int, batch  # noqa: E402
+from integration.lldb_support import as_int, batch, normalise_maps  # noqa: E402
 
 ALL = fx.toolchains()
 MODES = ["core", "live"]
@@ -23,6 +24,7 @@ LAYOUT_MAPS = ["main.mGrowing", "main.mSameSize", "main.mSmall", "main.mMultiTab
 HEADER_FIELDS_CLASSIC = ["count", "flags", "B", "noverflow", "hash0", "buckets", "oldbuckets",
                          "nevacuate"]
 TABLE_FIELDS = ["address", "used", "capacity", "growthLeft", "localDepth", "index"]
+SYNC_MAPS = ["main.smEmpty", "main.smMixed", "main.smPromoted", "main.smMany"]
 # Maps whose header state and load factor are checked.
 HEADER_MAPS = ["main.mGrowing", "main.mSameSize", "main.mSmall", "main.mMultiTable",
                "main.mDeleted", "main.mInt100k", "main.mEmpty"]
@@ -149,6 +151,50 @@ def _check_layout(name: str, want: dict[str, Any], lay: dict[str, Any],
     return problems
 
 
+def _go_minor(version: str) -> int:
+    return int(version.removeprefix("go").split(".")[1])
+
+
+def _check_sync(name: str, want: dict[str, Any], show: dict[str, Any], header: dict[str, Any],
+                go_version: str) -> list[str]:
+    problems: list[str] = []
+    kind = "hash-trie" if _go_minor(go_version) >= 24 else "read-dirty"
+    if show["type"] != "sync.Map" or show["impl"] != f"sync.Map/{kind}":
+        problems.append(f"{name}: show type/impl {show['type']} {show['impl']}")
+    if show["len"] != want["len"] or show["truncated"]:
+        problems.append(f"{name}: len {show['len']} != {want['len']} (truncated "
+                        f"{show['truncated']})")
+    if show["diagnostics"] or header["diagnostics"]:
+        problems.append(f"{name}: diagnostics {show['diagnostics'][:3]} "
+                        f"{header['diagnostics'][:3]}")
+    missing, unexpected = fx.compare_entries(normalise_maps(show["entries"]),
+                                             normalise_maps(want["entries"]))
+    if missing or unexpected:
+        problems.append(f"{name}: {len(missing)} missing, {len(unexpected)} unexpected; "
+                        f"missing {missing[:3]} unexpected {unexpected[:3]}")
+    if header["impl"] != f"sync.Map/{kind}" or header["len"] != want["len"]:
+        problems.append(f"{name}: header impl {header['impl']} len {header['len']}")
+    if kind == "read-dirty":
+        r, d = header["read"], header["dirty"]
+        if r["live"] + d["only_in_dirty"] != want["len"]:
+            problems.append(f"{name}: read live {r['live']} + dirty-only "
+                            f"{d['only_in_dirty']} != {want['len']}")
+        if name == "main.smMixed" and (not r["amended"] or r["expunged"] < 1 or
+                                       d["only_in_dirty"] < 1):
+            problems.append(f"{name}: expected amended with expunged and dirty-only entries: "
+                            f"{header}")
+        if name == "main.smPromoted" and (r["amended"] or r["live"] != want["len"]):
+            problems.append(f"{name}: expected every entry promoted to read: {header}")
+    else:
+        t = header["trie"]
+        if t["entries"] != want["len"]:
+            problems.append(f"{name}: trie entries {t['entries']} != {want['len']}")
+        if name == "main.smMany" and t["max_depth"] < 1:
+            problems.append(f"{name}: a trie of {want['len']} entries with depth "
+                            f"{t['max_depth']}")
+    return problems
+
+
 @pytest.mark.parametrize("tc,mode", _params())
 def test_layout_fixture(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
     binary = fx.build("maps", tc)
@@ -164,6 +210,10 @@ def test_layout_fixture(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
     first_layout = len(commands)
     commands += [f"layout {n} --json --all" for n in LAYOUT_MAPS]
     commands += [f"layout {n}" for n in ("main.mGrowing", "main.mInt100k")]
+    first_sync = len(commands)
+    for n in SYNC_MAPS:
+        commands += [f"show {n} --all --json", f"header {n} --json"]
+    commands += ["show main.smMixed", "header main.smMixed"]
     try:
         results = batch(binary, target, commands)
     finally:
@@ -195,6 +245,18 @@ def test_layout_fixture(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
         problems.append(f"layout text of mGrowing does not show the old buckets:\n{text_growing}")
     if "more (--all" not in text_big and "strips cut" not in text_big:
         problems.append(f"layout text of mInt100k is not capped:\n{text_big[:2000]}")
+    for i, n in enumerate(SYNC_MAPS):
+        show = _json(n, results[first_sync + 2 * i], "map", problems)
+        header = _json(n, results[first_sync + 2 * i + 1], "header", problems)
+        if show is not None and header is not None:
+            problems += _check_sync(n, expect["syncmaps"][n], show, header,
+                                    expect["go_version"])
+    text_show = results[first_sync + 2 * len(SYNC_MAPS)]["output"]
+    text_header = results[first_sync + 2 * len(SYNC_MAPS) + 1]["output"]
+    if '"a": int(10)' not in text_show.replace('string("a")', '"a"'):
+        problems.append(f"sync.Map show text:\n{text_show}")
+    if "(sync.Map)" not in text_header:
+        problems.append(f"sync.Map header text:\n{text_header}")
     if impl == "classic" and not maps["main.mSameSize"].get("growth", {}).get("same_size"):
         problems.append("fixture: mSameSize is not mid same-size grow")
     assert not problems, f"{tc.id} {mode}: {len(problems)} problems\n" + "\n".join(problems)
