@@ -37,8 +37,7 @@ nlohmann::json UintJson(uint64_t v) {
   return v;
 }
 
-nlohmann::ordered_json HeaderJson(const MapHeader &h, const MapLayout &layout,
-                                  const Type *map_type, const DiagnosticSink &diags) {
+nlohmann::ordered_json HeaderFieldsJson(const MapHeader &h) {
   nlohmann::ordered_json fields = nlohmann::ordered_json::object();
   for (const auto &f : h.fields) {
     if (IsPointerField(f.name))
@@ -48,10 +47,18 @@ nlohmann::ordered_json HeaderJson(const MapHeader &h, const MapLayout &layout,
     else
       fields[f.name] = UintJson(f.value);
   }
+  return fields;
+}
+
+nlohmann::ordered_json HeaderJson(const MapHeader &h, const MapLayout &layout,
+                                  const Type *map_type,
+                                  const DiagnosticSink &diags,
+                                  const HeaderExtras *extras) {
+  nlohmann::ordered_json fields = HeaderFieldsJson(h);
   nlohmann::ordered_json diag = nlohmann::ordered_json::array();
   for (const auto &d : diags.items())
     diag.push_back(DiagnosticJson(d));
-  return nlohmann::ordered_json{
+  nlohmann::ordered_json j{
       {"address", HexAddr(h.address)},
       {"type", map_type ? map_type->name : std::string()},
       {"impl", std::string(ImplName(layout.impl))},
@@ -61,12 +68,18 @@ nlohmann::ordered_json HeaderJson(const MapHeader &h, const MapLayout &layout,
       {"len", UintJson(h.len)},
       {"fields", fields},
       {"flags", h.flag_names},
-      {"diagnostics", diag},
   };
+  if (extras) {
+    j["load_factor"] = LoadFactorJson(extras->load);
+    j["state"] = StateJson(extras->state);
+  }
+  j["diagnostics"] = diag;
+  return j;
 }
 
 std::string HeaderText(const MapHeader &h, const MapLayout &layout,
-                       const Type *map_type, const DiagnosticSink &diags) {
+                       const Type *map_type, const DiagnosticSink &diags,
+                       const HeaderExtras *extras) {
   std::ostringstream os;
   os << "(" << (map_type ? map_type->name : "map") << ") " << HexAddr(h.address)
      << " len=" << h.len << " impl=" << ImplName(layout.impl) << " "
@@ -96,6 +109,10 @@ std::string HeaderText(const MapHeader &h, const MapLayout &layout,
       }
     }
     os << "\n";
+  }
+  if (extras && h.address != 0) {
+    os << "  load factor: " << LoadFactorText(extras->load) << "\n";
+    os << "  state: " << StateText(extras->state) << "\n";
   }
   for (const auto &d : diags.items())
     os << "  " << SeverityName(d.severity) << "[" << CodeName(d.code)

@@ -94,6 +94,7 @@ std::unique_ptr<Subcommand> NewHeaderCommand();
 std::unique_ptr<Subcommand> NewGoroutinesCommand();
 std::unique_ptr<Subcommand> NewBacktraceCommand();
 std::unique_ptr<Subcommand> NewLocalsCommand();
+std::unique_ptr<Subcommand> NewLayoutCommand();
 
 } // namespace gomap::plugin
 

@@ -41,6 +41,10 @@ const Registration kCommands[] = {
      "List the map-typed parameters and locals of a goroutine frame, with their length.",
      "gomap locals [-g ID] [-f K] [--json]\n"
      "Default: the goroutine on the selected thread, and its first frame outside GOROOT."},
+    {"layout", NewLayoutCommand,
+     "Show a Go map's physical structure: classic buckets, overflow chains and evacuation; "
+     "swiss directory, tables and groups.",
+     "gomap layout EXPR [-g ID] [-f K] [--limit N] [--all] [--json]"},
 };
 } // namespace
 

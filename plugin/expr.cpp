@@ -299,4 +299,53 @@ bool ResolvePath(GoTarget &gt, const std::string &expr, const FrameScope *scope,
   return true;
 }
 
+bool ResolveSyncMap(GoTarget &gt, const std::string &expr, const std::string &type_name,
+                    uint64_t *addr_out, const Type **type_out, bool *matched,
+                    std::string *error) {
+  *matched = false;
+  if (auto addr = ParseUint(expr); addr && (expr.rfind("0x", 0) == 0 ||
+                                            expr.rfind("0X", 0) == 0)) {
+    if (type_name != "sync.Map" && type_name != "*sync.Map")
+      return false;
+    *matched = true;
+    *type_out = gt.dwarf().TypeByName("sync.Map");
+    if (!*type_out) {
+      *error = "no type named 'sync.Map' in " + gt.path() + "'s DWARF";
+      return false;
+    }
+    *addr_out = *addr; // the sync.Map itself (a *sync.Map value)
+    return true;
+  }
+  if (!type_name.empty())
+    return false;
+  // Package-level sync.Maps and fields reached from them (not frame locals yet).
+  OverlayReader mem(gt.memory());
+  const Type *t = nullptr;
+  uint64_t addr = 0;
+  std::string path, where, ignored;
+  if (!ResolvePath(gt, expr, nullptr, mem, &t, &addr, &path, &where, &ignored))
+    return false; // ResolveMap reports it
+  if (t && t->kind == Kind::Pointer && t->elem && t->elem->name == "sync.Map") {
+    *matched = true;
+    uint64_t p = 0;
+    if (!mem.ReadPtr(addr, &p)) {
+      *error = "cannot read " + path + " at " + HexAddr(addr);
+      return false;
+    }
+    if (p == 0) {
+      *error = path + " is a nil *sync.Map";
+      return false;
+    }
+    *type_out = t->elem;
+    *addr_out = p;
+    return true;
+  }
+  if (!t || t->name != "sync.Map")
+    return false;
+  *matched = true;
+  *type_out = t;
+  *addr_out = addr;
+  return true;
+}
+
 } // namespace gomap::plugin

@@ -61,6 +61,13 @@ bool ResolvePath(GoTarget &gt, const std::string &expr, const FrameScope *scope,
 // Names of the map-typed variables of a frame (for suggestions and `locals`).
 std::vector<std::string> MapVariables(const FrameScope &scope);
 
+// If `expr` names a sync.Map (a variable or field of type sync.Map or
+// *sync.Map, or 0xADDR --type sync.Map), sets *matched and resolves it to the
+// sync.Map's address. false when not matched or on error (*error set only
+// when matched).
+bool ResolveSyncMap(GoTarget &gt, const std::string &expr, const std::string &type_name,
+                    uint64_t *addr, const Type **type, bool *matched, std::string *error);
+
 } // namespace gomap::plugin
 
 #endif

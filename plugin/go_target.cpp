@@ -126,6 +126,17 @@ const Type *GoTarget::ByRuntimeType(uint64_t descriptor) {
   return dwarf_->TypeByRuntimeOffset(descriptor - types_base_);
 }
 
+std::optional<SyncMapLayout> GoTarget::SyncLayoutFor(const Type *sync_map, std::string *why) {
+  auto by_name = [this](std::string_view n) { return dwarf_->TypeByName(n); };
+  std::optional<SyncMapLayout> l = SyncMapLayoutFromTypes(sync_map, by_name, this, why);
+  if (l && l->kind == SyncMapKind::ReadDirty) {
+    // var expunged = new(any) (sync/map.go): entries pointing at it are expunged.
+    if (const GlobalVar *g = dwarf_->FindGlobal("sync.expunged"))
+      cache_->ReadPtr(g->address, &l->expunged);
+  }
+  return l;
+}
+
 const MapLayout *GoTarget::ForMapType(const Type *map_type) {
   std::string why;
   return LayoutFor(map_type, &why);

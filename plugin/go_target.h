@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/map_layout.h"
+#include "core/syncmap.h"
 #include "core/value.h"
 #include "core/version.h"
 #include "lldb/API/SBProcess.h"
@@ -42,6 +43,10 @@ public:
   // Like ForMapType, with the reason when no layout can be had. `builtin`
   // skips the DWARF-derived layout and uses the built-in tables.
   const MapLayout *LayoutFor(const Type *map_type, std::string *why, bool builtin = false);
+
+  // Layout of a sync.Map type from DWARF (reference offsets where DWARF lacks
+  // the node types), with the expunged sentinel read from the process.
+  std::optional<SyncMapLayout> SyncLayoutFor(const Type *sync_map, std::string *why);
 
 private:
   GoTarget() = default;

@@ -63,6 +63,35 @@ uint64_t ScanGroup(const uint8_t *g, uint64_t group_addr,
                    const SwissLayout &layout, const std::string &where,
                    DiagnosticSink &sink, std::deque<MapEntry> *out);
 
+// One table as the directory references it.
+struct DirTable {
+  TableHeader table;
+  bool readable = false;
+  uint64_t first_dir = 0; // first directory index that points at it
+  uint64_t refs = 0;      // directory entries that point at it
+  // index == -1 (replaced by a grow or split), or the directory slot its
+  // index names holds another table.
+  bool stale = false;
+};
+
+// The directory of a map with tables (dirLen > 0): every entry and each
+// distinct table once, in directory order. Bounded by limits.max_dir_len.
+struct Directory {
+  std::vector<uint64_t> entries; // table pointers (0 where unreadable)
+  std::vector<uint8_t> readable;
+  std::vector<DirTable> tables;
+  bool truncated = false;
+};
+
+// Reads the directory `dir_ptr`[n] (n = min(dirLen, 1<<globalDepth)) and the
+// header of every table it references. Findings (unreadable entries and
+// tables, stale tables, index/localDepth inconsistencies) go to `sink` with
+// their directory coordinates. Mirrors the directory invariants of
+// internal/runtime/maps/map.go (go1.24-1.27).
+Directory ReadDirectory(MemoryReader &mem, const SwissLayout &layout,
+                        const MapHeader &h, const Limits &limits,
+                        DiagnosticSink &sink);
+
 bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
                 MapHeader *out, DiagnosticSink &sink);
 
