@@ -10,6 +10,7 @@ from typing import Any, Optional
 import _gomap
 import gdb
 
+from gomap import gdb_printers
 from gomap import gdb_target as tgt
 
 
@@ -235,6 +236,7 @@ class Subcommand(gdb.Command):
         super().__init__(f"gomap {self.name}", gdb.COMMAND_DATA)
 
     def invoke(self, arg: str, from_tty: bool) -> None:
+        gdb_printers.ensure_first()
         try:
             positional, options = parse_args(gdb.string_to_argv(arg), self.spec)
             if len(positional) < self.min_args:

@@ -93,8 +93,7 @@ class MapPrinter:
 def _value_at(addr: int, t: Optional[gdb.Type]) -> Any:
     if t is None:
         return f"<unknown type at {addr:#x}>"
-    if t.sizeof == 0:
-        return gdb.Value(addr).cast(t.pointer()).dereference()
+    # Lazy: GDB reads the bytes only when it prints this child.
     return gdb.Value(addr).cast(t.pointer()).dereference()
 
 
