@@ -1,0 +1,153 @@
+"""GDB pretty-printers for Go maps (classic and swiss), decoded by the core, children lazy."""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator, Optional
+
+import _gomap
+import gdb
+import gdb.printing
+
+from gomap import gdb_target as tgt
+
+COLLECTION = "gomap"
+
+
+def print_elements() -> Optional[int]:
+    """`set print elements` (None when unlimited)."""
+    try:
+        v = gdb.parameter("print elements")
+    except (gdb.error, RuntimeError):
+        return 200
+    if v is None or v == 0 or (isinstance(v, int) and v >= 2**31 - 1):
+        return None
+    return int(v)
+
+
+def _first_problem(diags_json: str, severities: tuple[str, ...]) -> Optional[str]:
+    for d in json.loads(diags_json):
+        if d.get("severity") in severities:
+            return f"{d['severity']}[{d['code']}]: {d['message']}"
+    return None
+
+
+class MapPrinter:
+    """One Go map value: summary `map[K]V len=N impl=I`, then key/value children."""
+
+    def __init__(self, val: gdb.Value, info: tgt.MapInfo) -> None:
+        self.val = val
+        self.info = info
+        self.handle: Optional[Any] = None
+        self.error: Optional[str] = None
+        try:
+            addr = int(val)
+        except (gdb.error, gdb.MemoryError) as e:
+            self.error = f"unreadable map value: {e}"
+            return
+        try:
+            self.session = tgt.new_session()
+            self.handle = self.session.open_map(info.gtype, addr)
+        except _gomap.GomapError as e:
+            self.error = str(e)
+
+    def to_string(self) -> str:
+        name = self.info.gtype.name
+        if self.error is not None:
+            return f"{name} <corrupt: {self.error}>"
+        h = self.handle
+        if h.address == 0:
+            return f"{name} nil"
+        text = f"{name} len={h.len} impl={h.impl}"
+        problem = _first_problem(h.header_diagnostics, ("error", "warning"))
+        if problem:
+            text += f" <{problem}>"
+        return text
+
+    def display_hint(self) -> str:
+        return "map"
+
+    def children(self) -> Iterator[tuple[str, Any]]:
+        if self.handle is None or self.handle.address == 0:
+            return
+        limit = print_elements()
+        # GDB stops pulling after `print elements` children; the cursor is bounded
+        # the same way (plus one to let GDB print its "..." mark).
+        max_entries = _gomap.ALL if limit is None else limit + 1
+        cursor = self.handle.entries(max_entries)
+        kt, et = self.info.key, self.info.elem
+        i = 0
+        for key_addr, elem_addr in cursor:
+            yield f"[{i}].key", _value_at(key_addr, kt)
+            yield f"[{i}].value", _value_at(elem_addr, et)
+            i += 1
+        if cursor.yielded >= max_entries:
+            return
+        problem = _first_problem(cursor.diagnostics, ("error",))
+        if problem is None and cursor.truncated:
+            problem = "truncated by a work limit"
+        if problem is not None:
+            yield "<gomap>", "<corrupt>"
+            yield "<gomap-reason>", problem
+
+
+def _value_at(addr: int, t: Optional[gdb.Type]) -> Any:
+    if t is None:
+        return f"<unknown type at {addr:#x}>"
+    # Lazy: GDB reads the bytes only when it prints this child.
+    return gdb.Value(addr).cast(t.pointer()).dereference()
+
+
+class GomapCollection(gdb.printing.PrettyPrinter):
+    """The named collection users can list and disable (`disable pretty-printer .* gomap`)."""
+
+    def __init__(self) -> None:
+        super().__init__(COLLECTION, [gdb.printing.SubPrettyPrinter("map")])
+
+    def __call__(self, val: gdb.Value) -> Optional[MapPrinter]:
+        if not self.enabled or not self.subprinters[0].enabled:
+            return None
+        t = val.type
+        if t.code != gdb.TYPE_CODE_TYPEDEF or not (t.name or "").startswith("map["):
+            return None
+        try:
+            info = tgt.model().map_info(t)
+        except gdb.error:
+            return None
+        if info is None:
+            return None
+        return MapPrinter(val, info)
+
+
+_PRINTER = GomapCollection()
+
+
+def _register_objfile(objfile: gdb.Objfile) -> None:
+    # Objfile printers are consulted before progspace and global ones. Go's
+    # runtime-gdb.py, auto-loaded per objfile, *replaces* the objfile's list
+    # (`pretty_printers = []`) and then appends its matchers: ours must be put
+    # back in front after it ran, whichever was loaded first.
+    printers = objfile.pretty_printers
+    if printers and printers[0] is _PRINTER:
+        return
+    gdb.printing.register_pretty_printer(objfile, _PRINTER, replace=True)
+
+
+def ensure_first() -> None:
+    """Puts the gomap collection first in every objfile's printer list."""
+    for objfile in gdb.objfiles():
+        if objfile.is_valid():
+            _register_objfile(objfile)
+
+
+def _on_new_objfile(event: Any) -> None:
+    tgt.reset_models()
+    _register_objfile(event.new_objfile)
+    # Auto-loaded scripts run after this event; check again once they have.
+    gdb.post_event(ensure_first)
+
+
+def register() -> None:
+    ensure_first()
+    gdb.events.new_objfile.connect(_on_new_objfile)
+    gdb.events.clear_objfiles.connect(tgt.reset_models)
+    gdb.events.before_prompt.connect(ensure_first)
