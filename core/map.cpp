@@ -2,6 +2,8 @@
 // swiss/.
 #include "map.h"
 
+#include "value.h"
+
 #include "core/classic/hmap.h"
 #include "core/swiss/map.h"
 
@@ -40,6 +42,26 @@ bool BatchCursor::Next(MapEntry *out) {
   *out = pending_.front();
   pending_.pop_front();
   ++yielded_;
+  return true;
+}
+
+bool ReadUsableHeader(MemoryReader &mem, const MapLayout &layout, const std::string &type_name,
+                      uint64_t addr, MapHeader *out, DiagnosticSink &sink, std::string *error) {
+  if (!ReadHeader(mem, layout, addr, out, sink)) {
+    *error = "cannot read a " + type_name + " header at " + HexAddr(addr);
+    for (const auto &d : sink.items())
+      if (d.severity == Severity::Error) {
+        *error += ": " + d.message;
+        break;
+      }
+    return false;
+  }
+  for (const auto &d : sink.items())
+    if (d.severity == Severity::Error &&
+        (d.code == DiagCode::Implausible || d.code == DiagCode::Unreadable)) {
+      *error = HexAddr(addr) + " does not hold a valid " + type_name + " header: " + d.message;
+      return false;
+    }
   return true;
 }
 

@@ -104,6 +104,12 @@ struct MapHeader {
 bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
                 MapHeader *out, DiagnosticSink &sink);
 
+// ReadHeader, then decides whether the header is usable as a `type_name`:
+// false with a one-line *error when it cannot be read or fails an invariant
+// (the frontends refuse such an EXPR rather than print garbage).
+bool ReadUsableHeader(MemoryReader &mem, const MapLayout &layout, const std::string &type_name,
+                      uint64_t addr, MapHeader *out, DiagnosticSink &sink, std::string *error);
+
 // Opens a bounded walk over the live entries of the map at `addr`.
 // `mem` must outlive the cursor. Never returns null.
 std::unique_ptr<EntryCursor> OpenEntries(MemoryReader &mem, const MapLayout &layout,

@@ -3,6 +3,7 @@
 #define GOMAP_CORE_MAP_LAYOUT_H
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -102,6 +103,22 @@ std::optional<MapLayout> BuiltinLayout(const GoVersion &v, const Type *key,
 // is chosen from the fields present, never from the version (as Delve does).
 std::optional<MapLayout> LayoutFromTypes(const Type *map_type, const GoVersion &v,
                                          std::string *why);
+
+// Layouts by map type, with one policy for every frontend: the binary's
+// debug-info types first, the built-in tables as the labelled fallback (or
+// alone, with `builtin`). Memoized; returned pointers stay valid.
+class LayoutCache {
+public:
+  const MapLayout *Get(const Type *map_type, const GoVersion &v, bool builtin,
+                       std::string *why);
+
+private:
+  struct Cached {
+    std::optional<MapLayout> layout;
+    std::string error;
+  };
+  std::map<std::pair<const Type *, bool>, Cached> cache_;
+};
 
 } // namespace gomap
 

@@ -161,4 +161,28 @@ std::optional<MapLayout> LayoutFromTypes(const Type *map_type, const GoVersion &
   return out;
 }
 
+const MapLayout *LayoutCache::Get(const Type *map_type, const GoVersion &v, bool builtin,
+                                  std::string *why) {
+  auto key = std::make_pair(map_type, builtin);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) {
+    Cached c;
+    if (!builtin)
+      c.layout = LayoutFromTypes(map_type, v, &c.error);
+    if (!c.layout && map_type && map_type->kind == Kind::Map) {
+      std::string err;
+      c.layout = BuiltinLayout(v, map_type->key, map_type->elem, &err);
+      if (!c.layout)
+        c.error += (c.error.empty() ? "" : "; ") + std::string("built-in tables: ") + err;
+    }
+    it = cache_.emplace(key, std::move(c)).first;
+  }
+  if (!it->second.layout) {
+    *why = it->second.error;
+    return nullptr;
+  }
+  it->second.layout->version = v;
+  return &*it->second.layout;
+}
+
 } // namespace gomap

@@ -24,22 +24,9 @@ protected:
     std::vector<Goroutine> gs;
     if (!ListGoroutines(gt, ctx.process, GoroutineLimits{}, true, &gs, error))
       return false;
-    const Goroutine *g = nullptr;
-    if (args.Has("goroutine")) {
-      uint64_t id = 0;
-      if (!UintOption(args, "goroutine", &id, error))
-        return false;
-      for (const auto &x : gs)
-        if (uint64_t(x.id) == id)
-          g = &x;
-      if (!g) {
-        *error = "no goroutine " + std::to_string(id) + " (see 'gomap goroutines')";
-        return false;
-      }
-    } else if (!(g = SelectedGoroutine(gs, ctx.process))) {
-      *error = "no goroutine runs on the selected thread; give -g ID";
+    const Goroutine *g = PickGoroutine(gs, ctx, args, false, error);
+    if (!g)
       return false;
-    }
     uint64_t k = g->user_frame >= 0 ? uint64_t(g->user_frame) : 0;
     if (!UintOption(args, "frame", &k, error))
       return false;

@@ -83,6 +83,24 @@ bool HasErrorDiagnostics(const Json &diags) {
 }
 
 
+const Goroutine *PickGoroutine(const std::vector<Goroutine> &gs, const Context &ctx,
+                               const ParsedArgs &args, bool quiet, std::string *error) {
+  if (args.Has("goroutine")) {
+    uint64_t id = 0;
+    if (!UintOption(args, "goroutine", &id, error))
+      return nullptr;
+    for (const auto &x : gs)
+      if (uint64_t(x.id) == id)
+        return &x;
+    *error = "no goroutine " + std::to_string(id) + " (see 'gomap goroutines')";
+    return nullptr;
+  }
+  const Goroutine *g = SelectedGoroutine(gs, ctx.process);
+  if (!g && !quiet)
+    *error = "no goroutine runs on the selected thread; give -g ID";
+  return g;
+}
+
 // Resolves EXPR (args.positional[0]) to a map: in the frame -g/-f select; with
 // -g alone, in the innermost frame of that goroutine that has the root name;
 // with neither, a package-level variable first, then the goroutine on LLDB's
@@ -111,26 +129,9 @@ static bool ResolveExpr(Context &ctx, const ParsedArgs &args, MapRef *ref, std::
       *error = gerr;
     return false; // keep the package-level error otherwise
   }
-  const Goroutine *g = nullptr;
-  if (args.Has("goroutine")) {
-    uint64_t id = 0;
-    if (!UintOption(args, "goroutine", &id, error))
-      return false;
-    for (const auto &x : gs)
-      if (uint64_t(x.id) == id)
-        g = &x;
-    if (!g) {
-      *error = "no goroutine " + std::to_string(id) + " (see 'gomap goroutines')";
-      return false;
-    }
-  } else {
-    g = SelectedGoroutine(gs, ctx.process);
-    if (!g) {
-      if (select)
-        *error = "no goroutine runs on the selected thread; give -g ID";
-      return false; // keep the package-level error otherwise
-    }
-  }
+  const Goroutine *g = PickGoroutine(gs, ctx, args, !select, error);
+  if (!g)
+    return false; // without -g/-f, the package-level error stands
   if (args.Has("frame")) {
     uint64_t k = 0;
     if (!UintOption(args, "frame", &k, error))
@@ -196,25 +197,8 @@ bool ResolveMapTarget(lldb::SBDebugger dbg, const ParsedArgs &args, MapTarget *m
 // A header that cannot be read, or fails an invariant, means EXPR is not a
 // usable map: say so in one line rather than print garbage.
 static bool CheckHeader(MapTarget &mt, std::string *error) {
-  DiagnosticSink *sink = &mt.header_diags;
-  bool ok = ReadHeader(mt.ctx.gt->memory(), *mt.layout, mt.ref.header, &mt.header, *sink);
-  if (!ok) {
-    *error = "cannot read a " + mt.ref.type->name + " header at " + HexAddr(mt.ref.header);
-    for (const auto &d : sink->items())
-      if (d.severity == Severity::Error) {
-        *error += ": " + d.message;
-        break;
-      }
-    return false;
-  }
-  for (const auto &d : sink->items())
-    if (d.severity == Severity::Error && (d.code == DiagCode::Implausible ||
-                                          d.code == DiagCode::Unreadable)) {
-      *error = HexAddr(mt.ref.header) + " does not hold a valid " + mt.ref.type->name +
-               " header: " + d.message;
-      return false;
-    }
-  return true;
+  return ReadUsableHeader(mt.ctx.gt->memory(), *mt.layout, mt.ref.type->name, mt.ref.header,
+                          &mt.header, mt.header_diags, error);
 }
 
 bool Subcommand::DoExecute(lldb::SBDebugger dbg, char **command,

@@ -73,6 +73,12 @@ private:
   size_t min_args_, max_args_;
 };
 
+struct Goroutine;
+// The goroutine -g names, or without -g the one on LLDB's selected thread;
+// null with *error (none when `quiet` and there is no -g).
+const Goroutine *PickGoroutine(const std::vector<Goroutine> &gs, const Context &ctx,
+                               const ParsedArgs &args, bool quiet, std::string *error);
+
 // EXPR resolved to a map with its layout and a header that passed its checks.
 struct MapTarget {
   Context ctx;

@@ -144,26 +144,7 @@ const MapLayout *GoTarget::ForMapType(const Type *map_type) {
 
 const MapLayout *GoTarget::LayoutFor(const Type *map_type, std::string *why,
                                      bool builtin) {
-  auto key = std::make_pair(map_type, builtin);
-  auto it = layouts_.find(key);
-  if (it == layouts_.end()) {
-    CachedLayout c;
-    if (!builtin)
-      c.layout = LayoutFromTypes(map_type, version_, &c.error);
-    if (!c.layout && map_type && map_type->kind == Kind::Map) {
-      std::string err;
-      c.layout = BuiltinLayout(version_, map_type->key, map_type->elem, &err);
-      if (!c.layout)
-        c.error += (c.error.empty() ? "" : "; ") + std::string("built-in tables: ") + err;
-    }
-    it = layouts_.emplace(key, std::move(c)).first;
-  }
-  if (!it->second.layout) {
-    *why = it->second.error;
-    return nullptr;
-  }
-  it->second.layout->version = version_;
-  return &*it->second.layout;
+  return layouts_.Get(map_type, version_, builtin, why);
 }
 
 } // namespace gomap::plugin

@@ -60,11 +60,7 @@ private:
   GoVersion version_;
   std::string version_source_;
   uint64_t types_base_ = 0;
-  struct CachedLayout {
-    std::optional<MapLayout> layout;
-    std::string error;
-  };
-  std::map<std::pair<const Type *, bool>, CachedLayout> layouts_;
+  LayoutCache layouts_;
 };
 
 } // namespace gomap::plugin

@@ -129,43 +129,19 @@ public:
     return LayoutFor(map_type, &why, false);
   }
 
-  // The layout of map_type: the binary's debug-info types first, the built-in
-  // tables as the labelled fallback (or only, with builtin). Same policy as the
-  // LLDB plugin's GoTarget::LayoutFor.
+  // The layout of map_type, by the policy every frontend shares (LayoutCache).
   const MapLayout *LayoutFor(const Type *map_type, std::string *why, bool builtin) {
-    auto key = std::make_pair(map_type, builtin);
-    auto it = layouts_.find(key);
-    if (it == layouts_.end()) {
-      Cached c;
-      if (!builtin)
-        c.layout = LayoutFromTypes(map_type, version_, &c.error);
-      if (!c.layout && map_type && map_type->kind == Kind::Map) {
-        std::string err;
-        c.layout = BuiltinLayout(version_, map_type->key, map_type->elem, &err);
-        if (!c.layout)
-          c.error += (c.error.empty() ? "" : "; ") + std::string("built-in tables: ") + err;
-      }
-      it = layouts_.emplace(key, std::move(c)).first;
-    }
-    if (!it->second.layout) {
-      *why = it->second.error;
-      return nullptr;
-    }
-    it->second.layout->version = version_;
-    return &*it->second.layout;
+    return layouts_.Get(map_type, version_, builtin, why);
   }
 
+
 private:
-  struct Cached {
-    std::optional<MapLayout> layout;
-    std::string error;
-  };
   py::object table_obj_; // keeps the Type objects alive
   PyReader reader_;
   CachedReader cache_;
   GoVersion version_;
   py::object resolve_;
-  std::map<std::pair<const Type *, bool>, Cached> layouts_;
+  LayoutCache layouts_;
   std::map<uint64_t, const Type *> dynamic_;
 };
 
@@ -246,25 +222,14 @@ public:
   }
 
 private:
-  // The same checks and the same one-line errors as the LLDB plugin
-  // (plugin/command_support.cpp CheckHeader).
+  // The same checks and one-line errors as the LLDB plugin (core ReadUsableHeader).
   void CheckHeader(uint64_t addr) {
-    bool ok = ReadHeader(session_->memory(), *layout_, addr, &header_, header_diags_);
-    if (!ok) {
-      std::string error = "cannot read a " + type_->name + " header at " + HexAddr(addr);
-      for (const auto &d : header_diags_.items())
-        if (d.severity == Severity::Error) {
-          error += ": " + d.message;
-          break;
-        }
+    std::string error;
+    if (!ReadUsableHeader(session_->memory(), *layout_, type_->name, addr, &header_,
+                          header_diags_, &error))
       throw GomapError(error);
-    }
-    for (const auto &d : header_diags_.items())
-      if (d.severity == Severity::Error &&
-          (d.code == DiagCode::Implausible || d.code == DiagCode::Unreadable))
-        throw GomapError(HexAddr(addr) + " does not hold a valid " + type_->name +
-                         " header: " + d.message);
   }
+
 
   py::object session_obj_;
   const Type *type_;
