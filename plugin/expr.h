@@ -12,7 +12,7 @@
 #include "core/types.h"
 #include "plugin/go_dwarf.h"
 #include "plugin/go_target.h"
-#include "plugin/location.h"
+#include "core/location.h"
 
 namespace gomap::plugin {
 

@@ -1,9 +1,10 @@
 // Evaluation of Go DWARF location expressions for one frame.
-#include "plugin/location.h"
+#include "location.h"
 
+#include <cstdio>
 #include <cstring>
 
-namespace gomap::plugin {
+namespace gomap {
 
 namespace {
 
@@ -183,7 +184,9 @@ VarValue EvaluateLocation(const std::vector<uint8_t> &expr, uint64_t size,
       kind = Kind::None;
       stack.clear();
     } else {
-      out.error = "unsupported DWARF operation 0x" + std::to_string(op);
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", op);
+      out.error = std::string("unsupported DWARF operation ") + hex;
       return out;
     }
     if (c.bad) {
@@ -229,4 +232,4 @@ size_t OverlayReader::Read(uint64_t addr, void *dst, size_t n) {
   return inner_.Read(addr, dst, n);
 }
 
-} // namespace gomap::plugin
+} // namespace gomap

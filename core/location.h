@@ -1,17 +1,17 @@
 // DWARF location expressions of Go variables: the subset cmd/compile emits
 // (DW_OP_addr, call_frame_cfa, fbreg, regN/regx, bregN, piece, plus_uconst,
 // constants), evaluated against one frame of one goroutine.
-#ifndef GOMAP_PLUGIN_LOCATION_H
-#define GOMAP_PLUGIN_LOCATION_H
+#ifndef GOMAP_CORE_LOCATION_H
+#define GOMAP_CORE_LOCATION_H
 
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "core/target.h"
+#include "target.h"
 
-namespace gomap::plugin {
+namespace gomap {
 
 struct FrameContext {
   uint64_t cfa = 0; // DW_OP_call_frame_cfa, also Go's frame base
@@ -46,6 +46,6 @@ private:
   std::vector<std::vector<uint8_t>> blobs_;
 };
 
-} // namespace gomap::plugin
+} // namespace gomap
 
 #endif
