@@ -65,6 +65,7 @@ def test_iterators_found_with_returned_count(tc: fx.Toolchain, mode: str,
     assert doc["schema"] == "gomap/1"
     its = doc["iterators"]
     problems = []
+    approx = []  # cases whose count could only be bracketed (printed)
     for name, c in sorted(cases.items()):
         mine = [it for it in its if _addr(it["map"]) == _addr(c["map"])
                 and not it["finished"]]
@@ -82,10 +83,23 @@ def test_iterators_found_with_returned_count(tc: fx.Toolchain, mode: str,
             problems.append(f"{name}: goroutine {it['goroutine']} != {c['goroutine']}")
         if it["total"] != c["len"]:
             problems.append(f"{name}: total {it['total']} != len {c['len']}")
-        # Nothing changed these maps after their iterators started: exact and current.
-        if it["returned"] != c["returned"] or not it["exact"]:
-            problems.append(f"{name}: returned {it['returned']} (exact {it['exact']}, "
-                            f"{it['approximate']}) != {c['returned']}")
+        # Nothing changed these maps after their iterators started: exact and current —
+        # unless the map was still growing when its iterator started (classic: some
+        # toolchains leave the 50-entry map mid-grow). Then mapiternext reads unevacuated
+        # old buckets and keeps the entries hashing to the bucket it is on; without the
+        # hash the count is a range that must hold N and say why.
+        grow = it["impl"] == "classic" and it["position"].get("map_oldbuckets") != "0x0"
+        if it["exact"]:
+            if it["returned"] != c["returned"]:
+                problems.append(f"{name}: returned {it['returned']} != {c['returned']}")
+        elif grow and "split between X and Y" in (it["approximate"] or ""):
+            if not it["returned"] <= c["returned"] <= it["returned_max"]:
+                problems.append(f"{name}: {c['returned']} outside [{it['returned']}, "
+                                f"{it['returned_max']}] ({it['approximate']})")
+            approx.append(f"{name} ({it['reason']}): {it['approximate']}")
+        else:
+            problems.append(f"{name}: returned {it['returned']} not exact "
+                            f"({it['approximate']}), want {c['returned']}")
         if it["relation"] != "current":
             problems.append(f"{name}: relation {it['relation']} ({it['reason']})")
         if it["impl"] != tc.impl:
@@ -103,7 +117,7 @@ def test_iterators_found_with_returned_count(tc: fx.Toolchain, mode: str,
     assert r["status"] in (0, 1), r["error"]
     one = json.loads(r["output"])["iterators"]
     if len(one) != 1 or _addr(one[0]["map"]) != _addr(cases["reflect"]["map"]) or \
-            one[0]["returned"] != cases["reflect"]["returned"]:
+            not one[0]["returned"] <= cases["reflect"]["returned"] <= one[0]["returned_max"]:
         problems.append(f"iter main.keepIter: {one}")
     elif refl and one[0]["address"] != refl[0]["address"]:
         problems.append(f"iter main.keepIter at {one[0]['address']} but the scan found "
@@ -118,6 +132,8 @@ def test_iterators_found_with_returned_count(tc: fx.Toolchain, mode: str,
         if not c["coroutine"] and f"goroutine {c['goroutine']} " not in text:
             problems.append(f"text output lacks goroutine {c['goroutine']}:\n{text}")
     assert results[4]["status"] == 2 and "main.nosuchtype" in results[4]["error"]
+    if approx:
+        print(f"{tc.id} {mode}: approximate: " + "; ".join(approx))
     assert not problems, f"{tc.id} {mode}:\n" + "\n".join(problems)
 
 
