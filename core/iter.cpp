@@ -134,8 +134,7 @@ bool PlausibleIter(const std::vector<HeaderValue> &f, MapImpl impl,
     const uint64_t nb = uint64_t(1) << b;
     if (get("startBucket") >= nb || get("bucket") >= nb)
       return false;
-    const uint64_t bptr = get("bptr");
-    return bptr % 8 == 0 && get("key") % 8 != 1; // keys may be unaligned bytes
+    return get("bptr") % 8 == 0;
   }
   const int64_t dir_idx = int64_t(get("dirIdx"));
   const uint64_t depth = get("globalDepth");

@@ -18,10 +18,12 @@ namespace {
 
 // Scan caps: stacks are read from sp up to stack.hi, at most kMaxStackBytes
 // each and kMaxTotalBytes in all; at most kMaxHops heap pointers per
-// goroutine are followed to look for a heap-allocated reflect.MapIter.
+// goroutine (kMaxTotalHops in all) are followed to look for a heap-allocated
+// reflect.MapIter.
 constexpr uint64_t kMaxStackBytes = 1 << 20;
 constexpr uint64_t kMaxTotalBytes = 64 << 20;
 constexpr uint64_t kMaxHops = 4096;
+constexpr uint64_t kMaxTotalHops = 1 << 16;
 constexpr size_t kMaxIterators = 4096;
 
 constexpr const char *kHiterName = "runtime.hiter";
@@ -396,7 +398,7 @@ private:
         if (mapiter_hiter == 0 || p == 0 || p % 8 != 0 || (p >= lo && p < hi) ||
             !hopped.insert(p).second)
           continue;
-        if (g_hops >= kMaxHops) {
+        if (g_hops >= kMaxHops || hops + g_hops >= kMaxTotalHops) {
           truncated = true;
           continue;
         }
