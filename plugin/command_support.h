@@ -101,6 +101,7 @@ std::unique_ptr<Subcommand> NewGoroutinesCommand();
 std::unique_ptr<Subcommand> NewBacktraceCommand();
 std::unique_ptr<Subcommand> NewLocalsCommand();
 std::unique_ptr<Subcommand> NewLayoutCommand();
+std::unique_ptr<Subcommand> NewIterCommand();
 
 } // namespace gomap::plugin
 

@@ -45,6 +45,13 @@ const Registration kCommands[] = {
      "Show a Go map's physical structure: classic buckets, overflow chains and evacuation; "
      "swiss directory, tables and groups.",
      "gomap layout EXPR [-g ID] [-f K] [--limit N] [--all] [--json]"},
+    {"iter", NewIterCommand,
+     "Decode a Go map iterator, or find every map iterator on every goroutine stack.",
+     "gomap iter [EXPR] [-g ID] [-f K] [--json]\n"
+     "EXPR: a variable or field path of type runtime.hiter, internal/runtime/maps.Iter,\n"
+     "reflect.MapIter or a pointer to one, or 0xADDR --type NAME. Without EXPR: scan\n"
+     "the stacks (of goroutine ID with -g) for range-loop iterators, reflect.MapIter\n"
+     "values on the stack and heap reflect.MapIters pointed at from it."},
 };
 } // namespace
 

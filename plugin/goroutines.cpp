@@ -269,6 +269,10 @@ bool ListGoroutines(GoTarget &gt, lldb::SBProcess process, const GoroutineLimits
       g.wait_reason = wr != 0 && wr < reasons.size() ? reasons[wr] : "waiting";
     }
     uint64_t pc = Load(bytes, L.sched_pc), sp = Load(bytes, L.sched_sp);
+    if (L.stack_lo.ok && L.stack_hi.ok) {
+      g.stack_lo = Load(bytes, L.stack_lo);
+      g.stack_hi = Load(bytes, L.stack_hi);
+    }
     g.context = "sched";
     uint64_t m = Load(bytes, L.m);
     if ((status == kGrunning || status == kGsyscall) && m != 0 && L.m_procid.ok) {

@@ -29,6 +29,7 @@ struct Goroutine {
   std::string status_name;   // "running", "runnable", "waiting", "syscall", ...
   std::string wait_reason;   // for waiting goroutines, as runtime.Stack prints it
   uint64_t thread_id = 0;    // OS thread (m.procid) when on a thread, else 0
+  uint64_t stack_lo = 0, stack_hi = 0; // runtime.g stack bounds; 0 unknown
   std::vector<GoFrame> frames; // innermost first
   std::string unwind_error;  // why the backtrace stopped early, if it did
   // Index into frames of the first frame whose source is outside GOROOT (the

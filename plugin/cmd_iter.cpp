@@ -1,0 +1,504 @@
+// `gomap iter [EXPR]`: decode one map iterator (runtime.hiter, maps.Iter,
+// reflect.MapIter), or find every map iterator on every goroutine stack by
+// its signature (range-loop iterators are compiler temporaries without DWARF).
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/iter.h"
+#include "core/value.h"
+#include "plugin/command_support.h"
+#include "plugin/frames.h"
+#include "plugin/goroutines.h"
+
+namespace gomap::plugin {
+
+namespace {
+
+// Scan caps: stacks are read from sp up to stack.hi, at most kMaxStackBytes
+// each and kMaxTotalBytes in all; at most kMaxHops heap pointers per
+// goroutine (kMaxTotalHops in all) are followed to look for a heap-allocated
+// reflect.MapIter.
+constexpr uint64_t kMaxStackBytes = 1 << 20;
+constexpr uint64_t kMaxTotalBytes = 64 << 20;
+constexpr uint64_t kMaxHops = 4096;
+constexpr uint64_t kMaxTotalHops = 1 << 16;
+constexpr size_t kMaxIterators = 4096;
+
+constexpr const char *kHiterName = "runtime.hiter";
+constexpr const char *kSwissIterName = "internal/runtime/maps.Iter";
+constexpr const char *kMapIterName = "reflect.MapIter";
+
+struct Found {
+  uint64_t addr = 0;
+  const Type *map_type = nullptr;
+  int64_t goroutine = -1;
+  int frame = -1;
+  std::string function;
+  std::string via; // "stack", "reflect.MapIter at 0x... (heap)", "expr"
+};
+
+class IterCommand : public Subcommand {
+public:
+  IterCommand()
+      : Subcommand("iter",
+                   {kJson,
+                    {"type", 't', true,
+                     "type of an 0xADDR expression: runtime.hiter, "
+                     "internal/runtime/maps.Iter or reflect.MapIter"},
+                    kBuiltin,
+                    kGoroutine,
+                    kFrame},
+                   0, 1) {}
+
+protected:
+  bool Run(lldb::SBDebugger dbg, const ParsedArgs &args,
+           lldb::SBCommandReturnObject &result, std::string *error) override {
+    // The command object outlives targets: nothing cached survives a run.
+    desc_cache_.clear();
+    iter_layouts_.clear();
+    if (!MakeContext(dbg, &ctx_, error))
+      return false;
+    builtin_ = args.Has("builtin-layout");
+    std::vector<Goroutine> gs;
+    std::string gerr;
+    bool have_gs = ListGoroutines(*ctx_.gt, ctx_.process, GoroutineLimits{},
+                                  true, &gs, &gerr);
+    int64_t only = -1;
+    if (args.Has("goroutine")) {
+      uint64_t id = 0;
+      if (!UintOption(args, "goroutine", &id, error))
+        return false;
+      only = int64_t(id);
+      if (!have_gs) {
+        *error = gerr;
+        return false;
+      }
+      if (std::none_of(gs.begin(), gs.end(),
+                       [&](const Goroutine &g) { return g.id == only; })) {
+        *error =
+            "no goroutine " + std::to_string(id) + " (see 'gomap goroutines')";
+        return false;
+      }
+    }
+    std::vector<Found> found;
+    Json scan = nullptr;
+    if (!args.positional.empty()) {
+      Found f;
+      if (!ResolveIter(args, gs, only, &f, error))
+        return false;
+      found.push_back(f);
+    } else {
+      if (!have_gs) {
+        *error = gerr;
+        return false;
+      }
+      scan = Scan(gs, only, &found);
+    }
+    return Print(args, found, scan, result, error);
+  }
+
+private:
+  // Iterator layout for the map implementation, DWARF first.
+  const IterLayout *IterLayoutFor(MapImpl impl) {
+    auto it = iter_layouts_.find(impl);
+    if (it != iter_layouts_.end())
+      return &it->second;
+    std::optional<IterLayout> il;
+    if (!builtin_) {
+      const Type *t = ctx_.gt->dwarf().TypeByName(
+          impl == MapImpl::Classic ? kHiterName : kSwissIterName);
+      std::string why;
+      if (t)
+        il = IterLayoutFromType(t, impl, &why);
+    }
+    if (!il)
+      il = BuiltinIterLayout(impl, ctx_.gt->version());
+    return &iter_layouts_.emplace(impl, *il).first->second;
+  }
+
+  // The map type of a runtime type descriptor, or null (cached).
+  const Type *MapTypeAt(uint64_t descriptor) {
+    if (descriptor == 0 || descriptor % 8 != 0)
+      return nullptr;
+    auto it = desc_cache_.find(descriptor);
+    if (it != desc_cache_.end())
+      return it->second;
+    const Type *t = ctx_.gt->ByRuntimeType(descriptor);
+    if (t && t->kind != Kind::Map)
+      t = nullptr;
+    desc_cache_.emplace(descriptor, t);
+    return t;
+  }
+
+  // EXPR: a variable (or field path) of type runtime.hiter, maps.Iter,
+  // reflect.MapIter or a pointer to one; or 0xADDR --type NAME.
+  bool ResolveIter(const ParsedArgs &args, const std::vector<Goroutine> &gs,
+                   int64_t only, Found *f, std::string *error) {
+    GoTarget &gt = *ctx_.gt;
+    const std::string &expr = args.positional[0];
+    const Type *t = nullptr;
+    uint64_t addr = 0;
+    if (expr.rfind("0x", 0) == 0 || expr.rfind("0X", 0) == 0) {
+      auto a = ParseUint(expr);
+      if (!a) {
+        *error = "bad address '" + expr + "'";
+        return false;
+      }
+      addr = *a;
+      std::string tn = args.Get("type");
+      if (tn.empty()) {
+        *error = "an address needs --type runtime.hiter, "
+                 "internal/runtime/maps.Iter or reflect.MapIter";
+        return false;
+      }
+      t = gt.dwarf().TypeByName(tn);
+      if (!t) {
+        // Without DWARF for the iterator type: the built-in layout.
+        if (tn != kHiterName && tn != kSwissIterName) {
+          *error = "no type '" + tn + "' in the binary's DWARF";
+          return false;
+        }
+        return Describe(addr, tn, f, error);
+      }
+    } else if (!ResolveVar(args, gs, only, &t, &addr, f, error)) {
+      return false;
+    }
+    if (t->kind == Kind::Pointer && t->elem) {
+      uint64_t p = 0;
+      if (!gt.memory().ReadPtr(addr, &p) || p == 0) {
+        *error = expr + " is a nil or unreadable " + t->name;
+        return false;
+      }
+      addr = p;
+      t = t->elem;
+    }
+    return Describe(addr, t->name, f, error, t);
+  }
+
+  // Sets f->addr and f->map_type for an iterator-like value of type `name`.
+  bool Describe(uint64_t addr, const std::string &name, Found *f,
+                std::string *error, const Type *t = nullptr) {
+    MemoryReader &mem = ctx_.gt->memory();
+    uint64_t it = addr;
+    if (name == kMapIterName) {
+      const Field *hf = t ? t->FindField("hiter") : nullptr;
+      const Field *mf = t ? t->FindField("m") : nullptr;
+      if (!hf || !mf) {
+        *error = "reflect.MapIter in the DWARF has no m/hiter fields";
+        return false;
+      }
+      it = addr + hf->offset;
+      f->via = "reflect.MapIter at " + HexAddr(addr);
+    } else if (name != kHiterName && name != kSwissIterName) {
+      *error =
+          "'" + name +
+          "' is not a map iterator (runtime.hiter, "
+          "internal/runtime/maps.Iter, reflect.MapIter or a pointer to one)";
+      return false;
+    }
+    // it.t / it.typ sits at offset 0x10 in every layout (checked against
+    // DWARF).
+    const MapImpl guess =
+        name == kSwissIterName ? MapImpl::Swiss : MapImpl::Classic;
+    const IterLayout *il =
+        IterLayoutFor(name == kMapIterName ? ImplOfTarget() : guess);
+    const StructField *tf =
+        il->it.Find(il->impl == MapImpl::Classic ? "t" : "typ");
+    uint64_t desc = 0;
+    if (!tf || !mem.ReadPtr(it + tf->offset, &desc)) {
+      *error = "cannot read the iterator at " + HexAddr(it);
+      return false;
+    }
+    f->addr = it;
+    f->map_type = MapTypeAt(desc);
+    if (!f->map_type && desc != 0) {
+      *error = "iterator at " + HexAddr(it) + ": its type pointer " +
+               HexAddr(desc) + " is not a map type descriptor";
+      return false;
+    }
+    if (f->via.empty())
+      f->via = "expr";
+    return true;
+  }
+
+  MapImpl ImplOfTarget() {
+    std::string why;
+    return DefaultImpl(ctx_.gt->version(), &why).value_or(MapImpl::Swiss);
+  }
+
+  bool ResolveVar(const ParsedArgs &args, const std::vector<Goroutine> &gs,
+                  int64_t only, const Type **t, uint64_t *addr, Found *f,
+                  std::string *error) {
+    GoTarget &gt = *ctx_.gt;
+    const std::string &expr = args.positional[0];
+    std::string path, where, err;
+    OverlayReader mem(gt.memory());
+    const bool select = only >= 0 || args.Has("frame");
+    if (!select &&
+        ResolvePath(gt, expr, nullptr, mem, t, addr, &path, &where, &err))
+      return true;
+    const Goroutine *sel = nullptr;
+    if (only >= 0) {
+      for (const auto &g : gs)
+        if (g.id == only)
+          sel = &g;
+    } else {
+      sel = SelectedGoroutine(gs, ctx_.process);
+    }
+    std::vector<const Goroutine *> order;
+    if (sel)
+      order.push_back(sel);
+    if (only < 0)
+      for (const auto &g : gs)
+        if (&g != sel)
+          order.push_back(&g);
+    std::string root;
+    std::vector<PathStep> steps;
+    if (!ParsePath(expr, &root, &steps, error))
+      return false;
+    for (const Goroutine *g : order) {
+      std::vector<size_t> frames;
+      if (args.Has("frame")) {
+        uint64_t k = 0;
+        if (!UintOption(args, "frame", &k, error))
+          return false;
+        frames.push_back(k);
+      } else {
+        size_t first = g->user_frame >= 0 ? size_t(g->user_frame) : 0;
+        for (size_t k = first; k < g->frames.size(); ++k)
+          frames.push_back(k);
+      }
+      for (size_t k : frames) {
+        if (k >= g->frames.size())
+          continue;
+        FrameScope scope = MakeScope(gt, ctx_.process, *g, k);
+        if (!scope.Find(root))
+          continue;
+        err.clear();
+        if (!ResolvePath(gt, expr, &scope, mem, t, addr, &path, &where, &err)) {
+          *error = err;
+          return false;
+        }
+        f->goroutine = g->id;
+        f->frame = int(k);
+        f->function = scope.function;
+        if (*addr >= OverlayBase()) {
+          *error = expr + " is held in registers; give its address";
+          return false;
+        }
+        return true;
+      }
+    }
+    *error = err.empty() ? "no variable named '" + root + "'" : err;
+    return false;
+  }
+
+  static uint64_t OverlayBase() { return 0xffff900000000000ull; }
+
+  // Which frame's stack range [sp, cfa) holds addr; -1 when none.
+  static void FrameOf(const Goroutine &g, uint64_t addr, Found *f) {
+    for (size_t k = 0; k < g.frames.size(); ++k) {
+      const GoFrame &fr = g.frames[k];
+      if (fr.inlined)
+        continue; // an inlined call shares its caller's frame
+      if (addr >= fr.sp && fr.cfa != 0 && addr < fr.cfa) {
+        f->frame = int(k);
+        f->function = fr.source.function;
+        return;
+      }
+    }
+  }
+
+  // Tries an iterator at `addr` whose bytes (at least 0x20) are `w`; adds it
+  // to `out` when its type pointer is a map type and its map pointer a
+  // plausible header of that type.
+  bool Try(uint64_t addr, uint64_t desc, uint64_t h, Found *out) {
+    if (desc == 0 || h == 0 || h % 8 != 0 || desc % 8 != 0)
+      return false;
+    const Type *mt = MapTypeAt(desc);
+    if (!mt)
+      return false;
+    std::string why;
+    const MapLayout *ml = ctx_.gt->LayoutFor(mt, &why, builtin_);
+    if (!ml)
+      return false;
+    MemoryReader &mem = ctx_.gt->memory();
+    MapHeader hd;
+    DiagnosticSink sink(8);
+    if (!ReadHeader(mem, *ml, h, &hd, sink) || sink.HasErrors() || hd.len == 0)
+      return false;
+    const IterLayout *il = IterLayoutFor(ml->impl);
+    std::vector<HeaderValue> fields;
+    if (!ReadIterFields(mem, *il, addr, &fields) ||
+        !PlausibleIter(fields, ml->impl, hd))
+      return false;
+    out->addr = addr;
+    out->map_type = mt;
+    return true;
+  }
+
+  Json Scan(const std::vector<Goroutine> &gs, int64_t only,
+            std::vector<Found> *found) {
+    MemoryReader &mem = ctx_.gt->memory();
+    uint64_t total = 0, words = 0, hops = 0, scanned = 0;
+    bool truncated = false;
+    std::unordered_set<uint64_t> seen;
+    // reflect.MapIter: {m reflect.Value{typ_, ptr, flag}, hiter}: the map
+    // type descriptor is its first word, the iterator at the hiter field.
+    uint64_t mapiter_hiter = 0;
+    if (const Type *mi = ctx_.gt->dwarf().TypeByName(kMapIterName))
+      if (const Field *hf = mi->FindField("hiter"))
+        mapiter_hiter = hf->offset;
+    std::vector<uint64_t> stack;
+    for (const Goroutine &g : gs) {
+      if (only >= 0 && g.id != only)
+        continue;
+      uint64_t lo = g.stack_lo, hi = g.stack_hi;
+      if (hi <= lo || lo == 0)
+        continue;
+      if (!g.frames.empty() && g.frames[0].sp >= lo && g.frames[0].sp < hi)
+        lo = g.frames[0].sp;
+      lo &= ~uint64_t(7);
+      uint64_t n = hi - lo;
+      if (n > kMaxStackBytes) {
+        n = kMaxStackBytes;
+        truncated = true;
+      }
+      if (total + n > kMaxTotalBytes) {
+        truncated = true;
+        break;
+      }
+      total += n;
+      ++scanned;
+      stack.assign(n / 8, 0);
+      size_t got = mem.Read(lo, stack.data(), stack.size() * 8) / 8;
+      words += got;
+      uint64_t g_hops = 0;
+      std::unordered_set<uint64_t> hopped;
+      for (size_t w = 0; w + 4 <= got; ++w) {
+        if (found->size() >= kMaxIterators) {
+          truncated = true;
+          break;
+        }
+        Found f;
+        const uint64_t at = lo + w * 8;
+        if (Try(at, stack[w + 2], stack[w + 3], &f)) {
+          if (seen.insert(at).second) {
+            f.goroutine = g.id;
+            f.via = "stack";
+            FrameOf(g, at, &f);
+            found->push_back(f);
+          }
+          continue;
+        }
+        // One hop: a stack word pointing at a heap reflect.MapIter.
+        const uint64_t p = stack[w];
+        if (mapiter_hiter == 0 || p == 0 || p % 8 != 0 || (p >= lo && p < hi) ||
+            !hopped.insert(p).second)
+          continue;
+        if (g_hops >= kMaxHops || hops + g_hops >= kMaxTotalHops) {
+          truncated = true;
+          continue;
+        }
+        ++g_hops;
+        uint64_t desc = 0;
+        if (!mem.ReadPtr(p, &desc) || !MapTypeAt(desc))
+          continue;
+        uint64_t hw[2] = {0, 0};
+        const uint64_t it = p + mapiter_hiter;
+        if (!mem.ReadExact(it + 0x10, hw, sizeof hw) || hw[0] != desc)
+          continue;
+        if (Try(it, hw[0], hw[1], &f) && seen.insert(it).second) {
+          f.goroutine = g.id;
+          f.via = "reflect.MapIter at " + HexAddr(p) + " (heap)";
+          FrameOf(g, at, &f); // the frame holding the pointer
+          found->push_back(f);
+        }
+      }
+      hops += g_hops;
+    }
+    return Json{{"goroutines", scanned},
+                {"bytes", total},
+                {"words", words},
+                {"hops", hops},
+                {"truncated", truncated}};
+  }
+
+  bool Print(const ParsedArgs &args, const std::vector<Found> &found,
+             const Json &scan, lldb::SBCommandReturnObject &result,
+             std::string *error) {
+    MemoryReader &mem = ctx_.gt->memory();
+    Json list = Json::array();
+    std::string text;
+    bool errors = false;
+    for (const Found &f : found) {
+      std::string why;
+      const MapLayout *ml =
+          f.map_type ? ctx_.gt->LayoutFor(f.map_type, &why, builtin_) : nullptr;
+      if (!ml) {
+        if (!args.positional.empty()) {
+          *error =
+              "iterator at " + HexAddr(f.addr) +
+              (f.map_type ? ": no layout for " + f.map_type->name + ": " + why
+                          : ": not started (its type pointer is nil)");
+          return false;
+        }
+        continue;
+      }
+      const IterLayout *il = IterLayoutFor(ml->impl);
+      IterReport r = DecodeIter(mem, *ml, *il, f.addr, Limits{});
+      errors |= r.diags.HasErrors();
+      Json j{
+          {"address", HexAddr(f.addr)},
+          {"goroutine", f.goroutine >= 0 ? Json(f.goroutine) : Json(nullptr)},
+          {"frame", f.frame >= 0
+                        ? Json{{"index", f.frame}, {"function", f.function}}
+                        : Json(nullptr)},
+          {"via", f.via},
+          {"layout_source", std::string(SourceName(il->source))}};
+      const Json ij = IterJson(r, f.map_type);
+      for (auto it = ij.begin(); it != ij.end(); ++it)
+        if (it.key() != "address")
+          j[it.key()] = *it;
+      list.push_back(j);
+      std::string who =
+          f.goroutine >= 0 ? "goroutine " + std::to_string(f.goroutine) : "";
+      if (f.frame >= 0)
+        who += " frame " + std::to_string(f.frame) + " (" + f.function + ")";
+      if (found.size() == 1)
+        text += (who.empty() ? "" : who + ": ") + IterText(r, f.map_type);
+      else
+        text += (who.empty() ? "" : who + ": ") + IterLine(r, f.map_type) +
+                " [" + HexAddr(f.addr) + "]\n";
+    }
+    if (args.Has("json")) {
+      Json doc{{"schema", "gomap/1"}, {"iterators", list}};
+      if (!scan.is_null())
+        doc["scan"] = scan;
+      PrintJson(result, doc);
+    } else {
+      if (list.empty())
+        text = "no map iterators found";
+      if (!scan.is_null() && scan.value("truncated", false))
+        text += "\n(scan limits reached; some stacks were not scanned in full)";
+      result.AppendMessage(text.c_str());
+    }
+    SetFindingsStatus(result, errors);
+    return true;
+  }
+
+  Context ctx_;
+  bool builtin_ = false;
+  std::unordered_map<uint64_t, const Type *> desc_cache_;
+  std::map<MapImpl, IterLayout> iter_layouts_;
+};
+
+} // namespace
+
+std::unique_ptr<Subcommand> NewIterCommand() {
+  return std::make_unique<IterCommand>();
+}
+
+} // namespace gomap::plugin
