@@ -15,6 +15,7 @@ std::string_view CodeName(DiagCode code) {
   case DiagCode::StaleBucketPointer: return "stale-bucket-pointer";
   case DiagCode::DanglingIterator: return "dangling-iterator";
   case DiagCode::ConcurrentWriter: return "concurrent-writer";
+  case DiagCode::FormatterError: return "formatter-error";
   }
   return "unknown";
 }

@@ -23,6 +23,7 @@ enum class DiagCode {
   StaleBucketPointer,  // pointer into a bucket array/table the map no longer owns
   DanglingIterator,    // iterator whose map changed under it
   ConcurrentWriter,    // goroutine writing a map another goroutine accessed
+  FormatterError,      // a user formatter failed; the default rendering was used
 };
 
 std::string_view CodeName(DiagCode code);

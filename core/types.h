@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gomap {
@@ -82,6 +83,9 @@ public:
   virtual ~TypeResolver() = default;
   virtual const Type *ByRuntimeType(uint64_t descriptor) = 0;
 };
+
+// The Kind's spelling: "Uint64", "Struct", "UnsafePointer" (the enumerator names).
+std::string_view KindName(Kind k);
 
 // True when values of t are stored directly in an interface's data word
 // (cmd/compile/internal/types.IsDirectIface).

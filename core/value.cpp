@@ -7,6 +7,8 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <optional>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -403,8 +405,10 @@ class RenderImpl {
 public:
   explicit RenderImpl(ValueRenderer &r)
       : mem_(&r.mem_), root_(r.mem_), types_(r.types_), maps_(r.maps_),
-        opt_(r.options_), diags_(r.diags_) {}
+        fmt_(r.formatter_), opt_(r.options_), diags_(r.diags_) {}
 
+  // Every value goes through these: a user formatter for its type first, then
+  // the default rendering (JsonValue / TextValue).
   ojson Json(uint64_t addr, const Type *t, int depth);
   void Text(uint64_t addr, const Type *t, int depth, std::string &out);
 
@@ -434,6 +438,14 @@ public:
   DiagnosticSink &diags() { return diags_; }
 
 private:
+  ojson JsonValue(uint64_t addr, const Type *t, int depth);
+  void TextValue(uint64_t addr, const Type *t, int depth, std::string &out);
+  bool WantsFormatter(const Type *t);
+  // Renders (addr, t) through the user formatter into *json_out or *text_out;
+  // false when the value's bytes cannot be read (then the default reports it).
+  bool Format(uint64_t addr, const Type *t, int depth, ojson *json_out,
+              std::string *text_out);
+
   // Prefetches [addr, addr+size) in one read when it is small enough and not
   // already covered, and serves reads from it for the scope's lifetime.
   class BulkScope {
@@ -513,8 +525,10 @@ private:
   MemoryReader &root_;
   TypeResolver *types_;
   MapLayoutProvider *maps_;
+  ValueFormatter *fmt_;
   const RenderOptions &opt_;
   DiagnosticSink &diags_;
+  std::set<std::string> fmt_failed_; // types whose formatter-error is reported
   uint64_t values_ = 0;
   uint64_t string_bytes_ = 0;
   bool budget_reported_ = false;
@@ -741,10 +755,88 @@ const MapLayout *RenderImpl::LayoutFor(const Type *t, uint64_t addr) {
   return layout;
 }
 
+// --- user formatters
+// --------------------------------------------------------------
+
+bool RenderImpl::WantsFormatter(const Type *t) {
+  // Past the work budget the default path says so; no formatter calls then.
+  return fmt_ != nullptr && t != nullptr && values_ < opt_.max_values &&
+         fmt_->Handles(*t);
+}
+
+bool RenderImpl::Format(uint64_t addr, const Type *t, int depth,
+                        ojson *json_out, std::string *text_out) {
+  uint64_t n = std::min(t->size, kMaxFormatterBytes);
+  std::string raw(n, '\0');
+  if (n != 0 && mem_->Read(addr, raw.data(), n) != n)
+    return false;
+  ++values_;
+  std::optional<std::string> dtext;
+  std::optional<ojson> djson;
+  auto default_text = [&]() -> std::string {
+    if (!dtext) {
+      std::string s;
+      TextValue(addr, t, depth, s);
+      dtext = std::move(s);
+    }
+    return *dtext;
+  };
+  auto default_json = [&]() -> ojson {
+    if (!djson)
+      djson = JsonValue(addr, t, depth);
+    return *djson;
+  };
+  bool json = json_out != nullptr;
+  FormatInput in{*t, addr, raw, json, default_text, default_json};
+  FormatOutput got;
+  try {
+    got = fmt_->Format(in);
+  } catch (const std::exception &e) {
+    got.status = FormatOutput::Status::Failed;
+    got.error = e.what();
+  }
+  if (got.status == FormatOutput::Status::Failed &&
+      fmt_failed_.insert(t->name).second) {
+    std::string why = got.error.substr(0, got.error.find('\n'));
+    diags_.Add(DiagCode::FormatterError, Severity::Warning,
+               "formatter for " + t->name + " failed on the value at " +
+                   HexAddr(addr) + ": " + why + "; default rendering used",
+               addr);
+  }
+  bool formatted = got.status == FormatOutput::Status::Formatted;
+  if (json_out != nullptr) {
+    if (formatted) {
+      ojson j = ojson::object();
+      j["formatted"] = std::move(got.json);
+      j["raw"] = default_json();
+      *json_out = std::move(j);
+    } else {
+      *json_out = default_json();
+    }
+  } else {
+    *text_out += formatted ? got.text : default_text();
+  }
+  return true;
+}
+
+ojson RenderImpl::Json(uint64_t addr, const Type *t, int depth) {
+  ojson j;
+  if (WantsFormatter(t) && Format(addr, t, depth, &j, nullptr))
+    return j;
+  return JsonValue(addr, t, depth);
+}
+
+void RenderImpl::Text(uint64_t addr, const Type *t, int depth,
+                      std::string &out) {
+  if (WantsFormatter(t) && Format(addr, t, depth, nullptr, &out))
+    return;
+  TextValue(addr, t, depth, out);
+}
+
 // --- JSON
 // -------------------------------------------------------------------------
 
-ojson RenderImpl::Json(uint64_t addr, const Type *t, int depth) {
+ojson RenderImpl::JsonValue(uint64_t addr, const Type *t, int depth) {
   if (t == nullptr) {
     ReportUnknownType(addr, t);
     return ojson{{"error", "unknown type"}};
@@ -946,8 +1038,8 @@ ojson RenderImpl::Json(uint64_t addr, const Type *t, int depth) {
 // --- text
 // -------------------------------------------------------------------------
 
-void RenderImpl::Text(uint64_t addr, const Type *t, int depth,
-                      std::string &out) {
+void RenderImpl::TextValue(uint64_t addr, const Type *t, int depth,
+                           std::string &out) {
   if (t == nullptr) {
     ReportUnknownType(addr, t);
     out += "<unknown type>";

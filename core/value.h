@@ -3,7 +3,9 @@
 #define GOMAP_CORE_VALUE_H
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +23,42 @@ public:
   // nullptr when the layout is unknown; the renderer then reports it.
   virtual const MapLayout *ForMapType(const Type *map_type) = 0;
 };
+
+// What a ValueFormatter gets for one value. Valid only during the Format call.
+struct FormatInput {
+  const Type &type;      // the value's Go type (type.name is what formatters key on)
+  uint64_t address = 0;  // where the value is in the target
+  std::string_view raw;  // its bytes: min(type.size, kMaxFormatterBytes), all readable
+  bool json = false;     // the --json form is being rendered (else text)
+  // The renderer's own rendering of this value (this formatter not applied to
+  // the value itself; nested values still go through formatters). Computed on
+  // first call and cached.
+  std::function<std::string()> default_text;
+  std::function<nlohmann::ordered_json()> default_json;
+};
+
+// A formatter's answer.
+struct FormatOutput {
+  enum class Status { Declined, Formatted, Failed };
+  Status status = Status::Declined; // Declined: render as usual
+  std::string text;                 // Formatted, text form: printed verbatim
+  nlohmann::ordered_json json;      // Formatted, JSON form
+  std::string error;                // Failed: one line; the default is rendered
+};
+
+// User formatters by Go type name, consulted by ValueRenderer before it renders
+// any value (map keys and values, struct fields, elements, interface payloads).
+// Debugger-neutral: the frontends implement it over their scripting language.
+class ValueFormatter {
+public:
+  virtual ~ValueFormatter() = default;
+  // Cheap and called for every value: whether a formatter exists for t.
+  virtual bool Handles(const Type &t) = 0;
+  virtual FormatOutput Format(const FormatInput &in) = 0;
+};
+
+// Bytes of a value a formatter is handed at most (bigger values: the prefix).
+constexpr uint64_t kMaxFormatterBytes = 4096;
 
 struct RenderOptions {
   uint64_t max_string_bytes = 1 << 20; // longer strings are cut (text marks "...")
@@ -51,6 +89,12 @@ public:
   // Problems met while rendering (unreadable memory, unknown dynamic types).
   DiagnosticSink &diagnostics() { return diags_; }
 
+  // User formatters (not owned; null: none). A formatted value renders as the
+  // formatter's text, and in JSON as {"formatted": F, "raw": <default>}; a
+  // formatter that fails leaves the default rendering and one formatter-error
+  // diagnostic per type and top-level call.
+  void set_formatter(ValueFormatter *formatter) { formatter_ = formatter; }
+
 private:
   friend class RenderImpl;
   MemoryReader &mem_;
@@ -58,6 +102,7 @@ private:
   MapLayoutProvider *maps_;
   RenderOptions options_;
   DiagnosticSink diags_;
+  ValueFormatter *formatter_ = nullptr;
 };
 
 // What `gomap show` prints, built once and rendered as JSON or text.

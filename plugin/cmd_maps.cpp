@@ -4,6 +4,7 @@
 #include "core/syncmap.h"
 #include "core/value.h"
 #include "plugin/command_support.h"
+#include "plugin/formatters.h"
 
 namespace gomap::plugin {
 
@@ -67,6 +68,8 @@ protected:
       GoTarget &gt = *st.ctx.gt;
       SyncMapReport r = DecodeSyncMap(gt.memory(), *st.layout, st.address, req.limits);
       ValueRenderer renderer(gt.memory(), &gt, &gt);
+      std::unique_ptr<ValueFormatter> formatters = UserFormatters();
+      renderer.set_formatter(formatters.get());
       if (args.Has("json")) {
         Json m = SyncMapShowJson(r, *st.layout, req, renderer);
         PrintJson(result, Json{{"schema", "gomap/1"}, {"map", m}});
@@ -82,6 +85,8 @@ protected:
       return false;
     GoTarget &gt = *mt.ctx.gt;
     ValueRenderer renderer(gt.memory(), &gt, &gt);
+    std::unique_ptr<ValueFormatter> formatters = UserFormatters();
+    renderer.set_formatter(formatters.get());
     if (args.Has("json")) {
       Json m = ShowMapJsonOrdered(gt.memory(), *mt.layout, mt.ref.type, mt.ref.header,
                                   req, renderer);

@@ -90,17 +90,108 @@ std::string Dump(const Json &j) {
   return j.dump(2, ' ', false, Json::error_handler_t::replace);
 }
 
+std::string FirstLine(const std::string &s) { return s.substr(0, s.find('\n')); }
+
+// ValueFormatter over the Python registry gomap.formatters (its bridge functions
+// _any, _handles, _format). The LLDB plugin has the same adapter, with the GIL
+// (plugin/formatters.cpp); here GDB already holds it.
+class PyFormatter final : public ValueFormatter {
+public:
+  explicit PyFormatter(py::object registry) : registry_(std::move(registry)) {
+    if (registry_.is_none())
+      return;
+    try {
+      active_ = registry_.attr("_any")().cast<bool>();
+    } catch (const std::exception &) {
+      active_ = false; // not a registry: no formatters
+    }
+  }
+  bool active() const { return active_; }
+
+  bool Handles(const Type &t) override {
+    if (!active_)
+      return false;
+    auto it = handles_.find(&t);
+    if (it != handles_.end())
+      return it->second;
+    bool h = false;
+    try {
+      h = registry_.attr("_handles")(t.name).cast<bool>();
+    } catch (const std::exception &) {
+      h = false;
+    }
+    handles_[&t] = h;
+    return h;
+  }
+
+  FormatOutput Format(const FormatInput &in) override {
+    // The callbacks handed to Python refuse to run once this call returned.
+    auto alive = std::make_shared<bool>(true);
+    const FormatInput *inp = &in;
+    auto check = [alive]() {
+      if (!*alive)
+        throw std::runtime_error("a gomap Value is only valid during its formatter call");
+    };
+    py::cpp_function text_fn([inp, check]() -> std::string {
+      check();
+      return inp->default_text();
+    });
+    py::cpp_function json_fn([inp, check]() -> std::string {
+      check();
+      return inp->default_json().dump(-1, ' ', false, Json::error_handler_t::replace);
+    });
+    FormatOutput out;
+    try {
+      py::tuple r = registry_.attr("_format")(
+          in.type.name, std::string(KindName(in.type.kind)), in.address,
+          py::bytes(in.raw.data(), in.raw.size()), in.json, text_fn, json_fn);
+      std::string status = r[0].cast<std::string>();
+      std::string payload = r[1].cast<std::string>();
+      if (status == "formatted") {
+        out.status = FormatOutput::Status::Formatted;
+        if (in.json)
+          out.json = Json::parse(payload);
+        else
+          out.text = std::move(payload);
+      } else if (status == "failed") {
+        out.status = FormatOutput::Status::Failed;
+        out.error = std::move(payload);
+      }
+    } catch (const std::exception &e) {
+      out = FormatOutput{};
+      out.status = FormatOutput::Status::Failed;
+      out.error = FirstLine(e.what());
+    }
+    *alive = false;
+    return out;
+  }
+
+private:
+  py::object registry_;
+  bool active_ = false;
+  std::map<const Type *, bool> handles_;
+};
+
 // One decoding session over a type table and a memory reader: a command or a
 // print. Memory is cached for the session's lifetime, so make a new one after
 // the target ran.
 class Session final : public TypeResolver, public MapLayoutProvider {
 public:
   Session(py::object table, py::object read, const std::string &version,
-          py::object resolve)
+          py::object resolve, py::object formatters)
       : table_obj_(std::move(table)), reader_(std::move(read)), cache_(reader_),
-        version_(GoVersion::Parse(version)), resolve_(std::move(resolve)) {}
+        version_(GoVersion::Parse(version)), resolve_(std::move(resolve)),
+        formatter_(std::move(formatters)) {}
 
   MemoryReader &memory() { return cache_; }
+  // The user formatters, null when none are registered.
+  ValueFormatter *formatter() { return formatter_.active() ? &formatter_ : nullptr; }
+  // A renderer over this session, with the user formatters.
+  ValueRenderer Renderer() {
+    ValueRenderer r(memory(), this, this);
+    r.set_formatter(formatter());
+    return r;
+  }
   const GoVersion &version() const { return version_; }
   bool interrupted() const { return reader_.interrupted(); }
 
@@ -141,6 +232,7 @@ private:
   CachedReader cache_;
   GoVersion version_;
   py::object resolve_;
+  PyFormatter formatter_;
   LayoutCache layouts_;
   std::map<uint64_t, const Type *> dynamic_;
 };
@@ -190,7 +282,7 @@ public:
   std::string header_diagnostics() const { return Dump(DiagList(header_diags_)); }
 
   std::string ShowJson(uint64_t offset, uint64_t limit) {
-    ValueRenderer renderer(session_->memory(), session_, session_);
+    ValueRenderer renderer = session_->Renderer();
     ShowRequest req;
     req.offset = offset;
     req.limit = limit;
@@ -199,7 +291,7 @@ public:
     return Dump(Json{{"schema", "gomap/1"}, {"map", m}});
   }
   std::string ShowText(uint64_t offset, uint64_t limit) {
-    ValueRenderer renderer(session_->memory(), session_, session_);
+    ValueRenderer renderer = session_->Renderer();
     ShowRequest req;
     req.offset = offset;
     req.limit = limit;
@@ -323,11 +415,14 @@ PYBIND11_MODULE(_gomap, m) {
       .def("__len__", &TypeTable::size);
 
   py::class_<Session>(m, "Session")
-      .def(py::init<py::object, py::object, const std::string &, py::object>(),
+      .def(py::init<py::object, py::object, const std::string &, py::object, py::object>(),
            py::arg("table"), py::arg("read"), py::arg("version"),
-           py::arg("resolve") = py::none(),
+           py::arg("resolve") = py::none(), py::arg("formatters") = py::none(),
            "read(addr, n) -> bytes (short/empty = unreadable); version e.g. 'go1.24.3'; "
-           "resolve(descriptor_addr) -> Type|None for interface dynamic types")
+           "resolve(descriptor_addr) -> Type|None for interface dynamic types; "
+           "formatters: the gomap.formatters registry module (or None)")
+      .def_property_readonly("has_formatters",
+                             [](Session &s) { return s.formatter() != nullptr; })
       .def_property_readonly("version", [](const Session &s) { return s.version().raw; })
       .def_property_readonly("version_known", [](const Session &s) { return s.version().Known(); })
       .def_property_readonly("unsupported", [](const Session &s) {
@@ -355,14 +450,22 @@ PYBIND11_MODULE(_gomap, m) {
       .def(
           "value_json",
           [](Session &s, const Type *t, uint64_t addr) {
-            ValueRenderer r(s.memory(), &s, &s);
+            ValueRenderer r = s.Renderer();
             return Dump(r.JsonOrdered(addr, t));
           },
-          "the gomap/1 JSON of the value of type t at addr")
+          "the gomap/1 JSON of the value of type t at addr (user formatters applied)")
       .def("value_text", [](Session &s, const Type *t, uint64_t addr) {
-        ValueRenderer r(s.memory(), &s, &s);
+        ValueRenderer r = s.Renderer();
         return r.Text(addr, t);
-      }, "Go-like text of the value of type t at addr")
+      }, "Go-like text of the value of type t at addr (user formatters applied)")
+      .def("render_text", [](Session &s, const Type *t, uint64_t addr) {
+        ValueRenderer r = s.Renderer();
+        std::string text = r.Text(addr, t);
+        return py::make_tuple(text, Dump(DiagList(r.diagnostics())));
+      }, "(text, JSON array text of the diagnostics) of the value of type t at addr")
+      .def("handles", [](Session &s, const Type *t) {
+        return t != nullptr && s.formatter() != nullptr && s.formatter()->Handles(*t);
+      }, "whether a user formatter is registered for t")
       .def("read", [](Session &s, uint64_t addr, size_t n) {
         std::string buf(n, '\0');
         size_t got = s.memory().Read(addr, buf.data(), n);

@@ -1,4 +1,5 @@
-"""GDB pretty-printers for Go maps (classic and swiss), decoded by the core, children lazy."""
+"""GDB pretty-printers for Go maps (classic and swiss), decoded by the core, children lazy;
+and for values whose Go type has a user formatter (gomap.formatters)."""
 from __future__ import annotations
 
 import json
@@ -8,6 +9,7 @@ import _gomap
 import gdb
 import gdb.printing
 
+from gomap import formatters
 from gomap import gdb_target as tgt
 
 COLLECTION = "gomap"
@@ -90,6 +92,37 @@ class MapPrinter:
             yield "<gomap-reason>", problem
 
 
+class FormattedPrinter:
+    """A value whose Go type has a user formatter: the core renders it through the formatter
+    (gomap's own text when the formatter declines or fails)."""
+
+    def __init__(self, val: gdb.Value, name: str) -> None:
+        self.val = val
+        self.name = name
+
+    def to_string(self) -> str:
+        try:
+            ct = tgt.model().convert(self.val.type)
+            text, diags = tgt.new_session().render_text(ct, int(self.val.address))
+        except (gdb.error, _gomap.GomapError, RuntimeError) as e:
+            return f"<gomap: cannot format {self.name}: {e}>"
+        for d in json.loads(diags):
+            if d["code"] == "formatter-error":
+                _report_once(self.name, d["message"])
+        return text
+
+
+_reported: set[tuple[str, int]] = set()
+
+
+def _report_once(name: str, message: str) -> None:
+    """One line per failing formatter (until it is registered again)."""
+    key = (name, id(formatters.lookup(name)))
+    if key not in _reported:
+        _reported.add(key)
+        gdb.write(f"gomap: {message}\n", gdb.STDERR)
+
+
 def _value_at(addr: int, t: Optional[gdb.Type]) -> Any:
     if t is None:
         return f"<unknown type at {addr:#x}>"
@@ -101,10 +134,17 @@ class GomapCollection(gdb.printing.PrettyPrinter):
     """The named collection users can list and disable (`disable pretty-printer .* gomap`)."""
 
     def __init__(self) -> None:
-        super().__init__(COLLECTION, [gdb.printing.SubPrettyPrinter("map")])
+        super().__init__(COLLECTION, [gdb.printing.SubPrettyPrinter("map"),
+                                      gdb.printing.SubPrettyPrinter("formatters")])
 
-    def __call__(self, val: gdb.Value) -> Optional[MapPrinter]:
-        if not self.enabled or not self.subprinters[0].enabled:
+    def __call__(self, val: gdb.Value) -> Any:
+        if not self.enabled:
+            return None
+        if self.subprinters[1].enabled and formatters._any():
+            printer = self._formatted(val)
+            if printer is not None:
+                return printer
+        if not self.subprinters[0].enabled:
             return None
         t = val.type
         if t.code != gdb.TYPE_CODE_TYPEDEF or not (t.name or "").startswith("map["):
@@ -116,6 +156,16 @@ class GomapCollection(gdb.printing.PrettyPrinter):
         if info is None:
             return None
         return MapPrinter(val, info)
+
+    @staticmethod
+    def _formatted(val: gdb.Value) -> Optional[FormattedPrinter]:
+        try:
+            name = tgt.go_name(val.type)
+        except gdb.error:
+            return None
+        if formatters.lookup(name) is None or val.address is None:
+            return None  # a value with no address (a register) prints as GDB does
+        return FormattedPrinter(val, name)
 
 
 _PRINTER = GomapCollection()

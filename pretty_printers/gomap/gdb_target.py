@@ -7,6 +7,8 @@ from typing import Any, Optional
 import _gomap
 import gdb
 
+from gomap import formatters
+
 K = _gomap.Kind
 MAX_TYPE_DEPTH = 64
 PAGE = 4096
@@ -427,4 +429,4 @@ def lookup_go_type(name: str) -> Optional[gdb.Type]:
 def new_session(tm: Optional[TypeModel] = None) -> _gomap.Session:
     tm = tm or model()
     version, _ = go_version()
-    return _gomap.Session(tm.table, read_memory, version, DynamicTypes(tm))
+    return _gomap.Session(tm.table, read_memory, version, DynamicTypes(tm), formatters)

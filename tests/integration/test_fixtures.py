@@ -19,7 +19,7 @@ ALL = fx.toolchains()
 ADDRESS_FREE = ["main.mSmall", "main.mInt100k", "main.mStrings", "main.mStructVals",
                 "main.mIndirect", "main.mFloatKeys", "main.mUint64Keys", "main.mSparse",
                 "main.mDeleted", "main.mGrowing", "main.mMultiTable", "main.mSet",
-                "main.mInt32Int8", "main.mBoolKeys"]
+                "main.mInt32Int8", "main.mBoolKeys", "main.mUsers"]
 
 
 def _params() -> list[Any]:

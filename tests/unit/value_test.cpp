@@ -3,9 +3,11 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -946,6 +948,192 @@ TEST_F(ShowMapTest, RendererDiagnosticsJoinTheMapObject) {
   for (const auto &d : j["diagnostics"])
     found = found || (d["code"] == "unreadable" && d["address"] == "0x900000");
   EXPECT_TRUE(found) << j.dump();
+}
+
+// --- user formatters (ValueFormatter) ---------------------------------------
+
+// Formatters by type name, as the Python registries are; counts calls.
+class FakeFormatter : public ValueFormatter {
+public:
+  using Fn = std::function<FormatOutput(const FormatInput &)>;
+  bool Handles(const Type &t) override { return fns.count(t.name) != 0; }
+  FormatOutput Format(const FormatInput &in) override {
+    ++calls;
+    return fns.at(in.type.name)(in);
+  }
+  static FormatOutput Text(std::string text, nlohmann::ordered_json j) {
+    FormatOutput out;
+    out.status = FormatOutput::Status::Formatted;
+    out.text = std::move(text);
+    out.json = std::move(j);
+    return out;
+  }
+  std::map<std::string, Fn> fns;
+  int calls = 0;
+};
+
+// Renders as hex from the raw bytes, like `hex(v.int())`.
+FormatOutput Hex(const FormatInput &in) {
+  uint64_t v = 0;
+  std::memcpy(&v, in.raw.data(), std::min<size_t>(8, in.raw.size()));
+  std::string h = HexAddr(v);
+  return FakeFormatter::Text(h, h);
+}
+
+class FormatterTest : public ValueTest {
+protected:
+  FormatterTest() {
+    user_id_ = Basic(Kind::Uint64, "main.UserID", 8);
+    // type Account struct { ID UserID; Name string }
+    account_ = tt_.New(Kind::Struct, "main.Account", 24, 8);
+    account_->fields = {{"ID", 0, user_id_}, {"Name", 8, string_}};
+    Bytes b;
+    b.U64(0, 42);
+    PutString(b, 8, kHeap, "alice");
+    b.U64(24, 7);
+    mem_.Map(kData, b.vec());
+  }
+  json JF(uint64_t addr, const Type *t) {
+    ValueRenderer r = Renderer();
+    r.set_formatter(&fmt_);
+    json j = r.Json(addr, t);
+    diags_ = r.diagnostics().items();
+    return j;
+  }
+  std::string TF(uint64_t addr, const Type *t) {
+    ValueRenderer r = Renderer();
+    r.set_formatter(&fmt_);
+    std::string s = r.Text(addr, t);
+    diags_ = r.diagnostics().items();
+    return s;
+  }
+  FakeFormatter fmt_;
+  Type *user_id_, *account_;
+};
+
+TEST(KindName, EnumeratorSpelling) {
+  EXPECT_EQ(KindName(Kind::Invalid), "Invalid");
+  EXPECT_EQ(KindName(Kind::Uint64), "Uint64");
+  EXPECT_EQ(KindName(Kind::Struct), "Struct");
+  EXPECT_EQ(KindName(Kind::UnsafePointer), "UnsafePointer");
+  EXPECT_EQ(KindName(Kind(200)), "Invalid");
+}
+
+TEST_F(FormatterTest, NoFormatterRegisteredLeavesOutputUnchanged) {
+  EXPECT_EQ(JF(kData, account_), J(kData, account_));
+  EXPECT_EQ(TF(kData, account_), T(kData, account_));
+  EXPECT_EQ(TF(kData, account_), "main.Account{ID: 42, Name: \"alice\"}");
+  EXPECT_EQ(fmt_.calls, 0);
+}
+
+TEST_F(FormatterTest, FormattedTextReplacesAndJsonKeepsRaw) {
+  fmt_.fns["main.UserID"] = Hex;
+  EXPECT_EQ(TF(kData, user_id_), "0x2a");
+  EXPECT_EQ(JF(kData, user_id_), (json{{"formatted", "0x2a"}, {"raw", 42}}));
+  // Nested: a struct field of the formatted type.
+  EXPECT_EQ(TF(kData, account_), "main.Account{ID: 0x2a, Name: \"alice\"}");
+  EXPECT_EQ(JF(kData, account_)["ID"],
+            (json{{"formatted", "0x2a"}, {"raw", 42}}));
+  EXPECT_EQ(JF(kData, account_)["Name"], "alice");
+  // Other types of the same kind are untouched.
+  EXPECT_EQ(TF(kData, uint64_), "42");
+  EXPECT_TRUE(diags_.empty());
+}
+
+TEST_F(FormatterTest, FormatterSeesRawBytesAndDefaultRendering) {
+  std::string seen_text;
+  nlohmann::ordered_json seen_json;
+  fmt_.fns["main.Account"] = [&](const FormatInput &in) {
+    EXPECT_EQ(in.address, kData);
+    EXPECT_EQ(in.raw.size(), 24u);
+    seen_text = in.default_text();
+    seen_json = in.default_json();
+    return FakeFormatter::Text(
+        "Account " + seen_json["Name"].get<std::string>(),
+        nlohmann::ordered_json{{"summary", seen_json["Name"]}});
+  };
+  fmt_.fns["main.UserID"] = Hex;
+  EXPECT_EQ(TF(kData, account_), "Account alice");
+  // The default rendering still formats nested values.
+  EXPECT_EQ(seen_text, "main.Account{ID: 0x2a, Name: \"alice\"}");
+  json j = JF(kData, account_);
+  EXPECT_EQ(j["formatted"], (json{{"summary", "alice"}}));
+  EXPECT_EQ(j["raw"]["ID"], (json{{"formatted", "0x2a"}, {"raw", 42}}));
+}
+
+TEST_F(FormatterTest, DeclinedMeansDefault) {
+  fmt_.fns["main.UserID"] = [](const FormatInput &) { return FormatOutput{}; };
+  EXPECT_EQ(TF(kData, user_id_), "42");
+  EXPECT_EQ(JF(kData, user_id_), json(42));
+  EXPECT_TRUE(diags_.empty());
+  EXPECT_EQ(fmt_.calls, 2);
+}
+
+TEST_F(FormatterTest, FailureFallsBackWithOneDiagnosticPerType) {
+  fmt_.fns["main.UserID"] = [](const FormatInput &) {
+    FormatOutput out;
+    out.status = FormatOutput::Status::Failed;
+    out.error = "ZeroDivisionError: division by zero\nsecond line";
+    return out;
+  };
+  // [2]UserID: both elements fail, one diagnostic.
+  Type *arr = ArrayOf(user_id_, 2);
+  mem_.Map(kData + 0x100, Bytes().U64(0, 1).U64(8, 2).vec());
+  EXPECT_EQ(TF(kData + 0x100, arr), "[2]main.UserID{1, 2}");
+  ASSERT_EQ(diags_.size(), 1u);
+  EXPECT_EQ(diags_[0].code, DiagCode::FormatterError);
+  EXPECT_EQ(diags_[0].severity, Severity::Warning);
+  EXPECT_EQ(diags_[0].message,
+            "formatter for main.UserID failed on the value at 0x10100: "
+            "ZeroDivisionError: division by zero; default rendering used");
+  EXPECT_EQ(JF(kData + 0x100, arr), (json{1, 2}));
+  EXPECT_EQ(diags_.size(), 1u);
+  EXPECT_EQ(std::string(CodeName(DiagCode::FormatterError)), "formatter-error");
+}
+
+TEST_F(FormatterTest, ThrowingFormatterIsAFailure) {
+  fmt_.fns["main.UserID"] = [](const FormatInput &) -> FormatOutput {
+    throw std::runtime_error("boom");
+  };
+  EXPECT_EQ(TF(kData, user_id_), "42");
+  EXPECT_TRUE(HasDiag(DiagCode::FormatterError, kData));
+}
+
+TEST_F(FormatterTest, UnreadableValueIsNotFormatted) {
+  fmt_.fns["main.UserID"] = Hex;
+  EXPECT_EQ(TF(kHole, user_id_), "<unreadable 0x900000>");
+  EXPECT_EQ(fmt_.calls, 0);
+  EXPECT_TRUE(HasDiag(DiagCode::Unreadable, kHole));
+}
+
+TEST_F(ShowMapTest, FormatterAppliesToKeysInShow) {
+  BuildSmallMap(2);
+  FakeFormatter fmt;
+  fmt.fns["int64"] = [](const FormatInput &in) {
+    std::string h = Hex(in).text;
+    return FakeFormatter::Text("#" + h, h);
+  };
+  ValueRenderer r = Renderer();
+  r.set_formatter(&fmt);
+  std::string text = ShowMapText(mem_, layout_, map_type_, kMap, ShowRequest{}, r);
+  EXPECT_EQ(text, "(map[int64]int64) 0x40000 len=2 impl=swiss\n  #0x1: #0xa\n"
+                  "  #0x2: #0x14\n");
+  ValueRenderer r2 = Renderer();
+  r2.set_formatter(&fmt);
+  json j = ShowMapJson(mem_, layout_, map_type_, kMap, ShowRequest{}, r2);
+  ASSERT_EQ(j["entries"].size(), 2u);
+  EXPECT_EQ(j["entries"][0]["key"], (json{{"formatted", "0x1"}, {"raw", 1}}));
+  EXPECT_EQ(j["entries"][0]["value"], (json{{"formatted", "0xa"}, {"raw", 10}}));
+}
+
+TEST_F(FormatterTest, WorkBudgetBoundsFormatterCalls) {
+  fmt_.fns["main.UserID"] = Hex;
+  Type *arr = ArrayOf(user_id_, 100);
+  mem_.Map(kData + 0x1000, std::vector<uint8_t>(800, 1));
+  opts_.max_values = 10;
+  (void)TF(kData + 0x1000, arr);
+  EXPECT_LE(fmt_.calls, 10);
+  EXPECT_TRUE(HasDiag(DiagCode::Truncated));
 }
 
 } // namespace
