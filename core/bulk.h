@@ -164,6 +164,28 @@ private:
   std::string what_, prefix_;
 };
 
+// The common start of ReadHeader for both implementations: a nil map, an
+// unaligned pointer, or the header struct read in one piece.
+enum class HeaderRead { Nil, Ok, Unreadable };
+inline HeaderRead ReadHeaderFields(MemoryReader &mem, const StructLayout &layout,
+                                   MapImpl impl, const char *noun, uint64_t addr,
+                                   MapHeader *out, DiagnosticSink &sink, std::string *where) {
+  *out = MapHeader{};
+  out->address = addr;
+  out->impl = impl;
+  if (addr == 0)
+    return HeaderRead::Nil;
+  *where = std::string(noun) + " at " + Hex(addr);
+  if (addr % 8 != 0)
+    sink.Add(DiagCode::Implausible, Severity::Error,
+             *where + ": map pointer is not 8-byte aligned", addr);
+  if (!ReadStruct(mem, layout, addr, &out->fields)) {
+    sink.Add(DiagCode::Unreadable, Severity::Error, *where + ": header unreadable", addr);
+    return HeaderRead::Unreadable;
+  }
+  return HeaderRead::Ok;
+}
+
 inline bool IsPowerOfTwo(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
 } // namespace gomap::detail

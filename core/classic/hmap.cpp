@@ -32,19 +32,15 @@ std::vector<std::string> FlagNames(uint8_t flags) {
 
 bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
                 MapHeader *out, DiagnosticSink &sink) {
-  *out = MapHeader{};
-  out->address = addr;
-  out->impl = MapImpl::Classic;
-  if (addr == 0)
+  std::string where;
+  switch (detail::ReadHeaderFields(mem, layout.classic.hmap, MapImpl::Classic, "hmap", addr, out,
+                                   sink, &where)) {
+  case detail::HeaderRead::Nil:
     return true;
-  const std::string where = "hmap at " + Hex(addr);
-  if (addr % 8 != 0)
-    sink.Add(DiagCode::Implausible, Severity::Error,
-             where + ": map pointer is not 8-byte aligned", addr);
-  if (!detail::ReadStruct(mem, layout.classic.hmap, addr, &out->fields)) {
-    sink.Add(DiagCode::Unreadable, Severity::Error,
-             where + ": header unreadable", addr);
+  case detail::HeaderRead::Unreadable:
     return false;
+  case detail::HeaderRead::Ok:
+    break;
   }
   const uint64_t count = out->Get("count");
   const uint8_t flags = uint8_t(out->Get("flags"));

@@ -24,19 +24,15 @@ std::vector<std::string> FlagNames(uint64_t writing,
 
 bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
                 MapHeader *out, DiagnosticSink &sink) {
-  *out = MapHeader{};
-  out->address = addr;
-  out->impl = MapImpl::Swiss;
-  if (addr == 0)
+  std::string where;
+  switch (detail::ReadHeaderFields(mem, layout.swiss.map, MapImpl::Swiss, "map", addr, out,
+                                   sink, &where)) {
+  case detail::HeaderRead::Nil:
     return true;
-  const std::string where = "map at " + Hex(addr);
-  if (addr % 8 != 0)
-    sink.Add(DiagCode::Implausible, Severity::Error,
-             where + ": map pointer is not 8-byte aligned", addr);
-  if (!detail::ReadStruct(mem, layout.swiss.map, addr, &out->fields)) {
-    sink.Add(DiagCode::Unreadable, Severity::Error,
-             where + ": header unreadable", addr);
+  case detail::HeaderRead::Unreadable:
     return false;
+  case detail::HeaderRead::Ok:
+    break;
   }
   const uint64_t used = out->Get("used");
   const uint64_t dir_ptr = out->Get("dirPtr");
