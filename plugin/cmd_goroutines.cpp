@@ -42,6 +42,25 @@ Json GoroutineJson(const Goroutine &g, bool frames) {
   return j;
 }
 
+const OptionSpec kPclntab{"pclntab", 0, false,
+                          "read code names and frame sizes from the pclntab, runtime.g offsets "
+                          "from the built-in tables and find allgs by scanning .bss, as for a "
+                          "binary without DWARF"};
+
+Json SourcesJson(const GoroutineSources &s) {
+  return Json{{"code", s.code}, {"g_layout", s.g_layout}, {"allgs", s.allgs}};
+}
+
+// Goroutines need no names: they work on binaries without DWARF.
+bool List(lldb::SBDebugger dbg, const ParsedArgs &args, Context *ctx, std::vector<Goroutine> *gs,
+          GoroutineSources *sources, std::string *error) {
+  if (!MakeContext(dbg, ctx, error, /*needs_names=*/false))
+    return false;
+  GoroutineOptions opts;
+  opts.pclntab = args.Has("pclntab");
+  return ListGoroutines(*ctx->gt, ctx->process, opts, true, gs, error, sources);
+}
+
 std::string StateText(const Goroutine &g) {
   std::string s = g.wait_reason.empty() ? g.status_name : g.wait_reason;
   if (g.thread_id)
@@ -57,23 +76,25 @@ class GoroutinesCommand : public Subcommand {
 public:
   GoroutinesCommand()
       : Subcommand("goroutines",
-                   {kJson, {"frames", 0, false, "include every goroutine's backtrace in --json"}},
+                   {kJson, {"frames", 0, false, "include every goroutine's backtrace in --json"},
+                    kPclntab},
                    0, 0) {}
 
 protected:
   bool Run(lldb::SBDebugger dbg, const ParsedArgs &args,
            lldb::SBCommandReturnObject &result, std::string *error) override {
     Context ctx;
-    if (!MakeContext(dbg, &ctx, error))
-      return false;
     std::vector<Goroutine> gs;
-    if (!ListGoroutines(*ctx.gt, ctx.process, GoroutineLimits{}, true, &gs, error))
+    GoroutineSources sources;
+    if (!List(dbg, args, &ctx, &gs, &sources, error))
       return false;
     if (args.Has("json")) {
       Json list = Json::array();
       for (const auto &g : gs)
         list.push_back(GoroutineJson(g, args.Has("frames")));
-      PrintJson(result, Json{{"schema", "gomap/1"}, {"goroutines", list}});
+      PrintJson(result, Json{{"schema", "gomap/1"},
+                             {"goroutines", list},
+                             {"sources", SourcesJson(sources)}});
     } else {
       std::ostringstream os;
       for (const auto &g : gs) {
@@ -89,6 +110,9 @@ protected:
         os << " [" << StateText(g) << "]\n";
       }
       os << "[" << gs.size() << " goroutines]";
+      if (sources.code != "DWARF")
+        os << "\n(no DWARF: names and lines from the pclntab, runtime.g offsets from the "
+           << sources.g_layout << ", allgs from a " << sources.allgs << ")";
       result.AppendMessage(os.str().c_str());
     }
     result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
@@ -98,7 +122,7 @@ protected:
 
 class BacktraceCommand : public Subcommand {
 public:
-  BacktraceCommand() : Subcommand("bt", {kJson, kGoroutine}, 0, 0) {}
+  BacktraceCommand() : Subcommand("bt", {kJson, kGoroutine, kPclntab}, 0, 0) {}
 
 protected:
   bool Run(lldb::SBDebugger dbg, const ParsedArgs &args,
@@ -111,10 +135,9 @@ protected:
     if (!UintOption(args, "goroutine", &id, error))
       return false;
     Context ctx;
-    if (!MakeContext(dbg, &ctx, error))
-      return false;
     std::vector<Goroutine> gs;
-    if (!ListGoroutines(*ctx.gt, ctx.process, GoroutineLimits{}, true, &gs, error))
+    GoroutineSources sources;
+    if (!List(dbg, args, &ctx, &gs, &sources, error))
       return false;
     const Goroutine *g = nullptr;
     for (const auto &x : gs)
@@ -126,7 +149,9 @@ protected:
       return false;
     }
     if (args.Has("json")) {
-      PrintJson(result, Json{{"schema", "gomap/1"}, {"goroutine", GoroutineJson(*g, true)}});
+      PrintJson(result, Json{{"schema", "gomap/1"},
+                             {"goroutine", GoroutineJson(*g, true)},
+                             {"sources", SourcesJson(sources)}});
     } else {
       std::ostringstream os;
       os << "Goroutine " << g->id << " [" << StateText(*g) << "]\n";

@@ -63,7 +63,7 @@ protected:
     builtin_ = args.Has("builtin-layout");
     std::vector<Goroutine> gs;
     std::string gerr;
-    bool have_gs = ListGoroutines(*ctx_.gt, ctx_.process, GoroutineLimits{},
+    bool have_gs = ListGoroutines(*ctx_.gt, ctx_.process, GoroutineOptions{},
                                   true, &gs, &gerr);
     int64_t only = -1;
     if (args.Has("goroutine")) {

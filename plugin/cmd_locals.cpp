@@ -22,7 +22,7 @@ protected:
       return false;
     GoTarget &gt = *ctx.gt;
     std::vector<Goroutine> gs;
-    if (!ListGoroutines(gt, ctx.process, GoroutineLimits{}, true, &gs, error))
+    if (!ListGoroutines(gt, ctx.process, GoroutineOptions{}, true, &gs, error))
       return false;
     const Goroutine *g = PickGoroutine(gs, ctx, args, false, error);
     if (!g)

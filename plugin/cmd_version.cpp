@@ -19,17 +19,26 @@ protected:
     Json v{{"plugin", GOMAP_VERSION}, {"debugger", lldb::SBDebugger::GetVersionString()}};
     std::string why;
     Context ctx;
-    if (dbg.GetSelectedTarget().IsValid() && MakeContext(dbg, &ctx, &why)) {
+    if (dbg.GetSelectedTarget().IsValid() &&
+        MakeContext(dbg, &ctx, &why, /*needs_names=*/false)) {
       GoDwarf &d = ctx.gt->dwarf();
       v["go_version"] = ctx.gt->version().raw;
       v["go_version_source"] = ctx.gt->version_source();
-      // Structural, as Delve does: which runtime map header type the binary has.
+      v["debug_info"] = ctx.gt->HasNames();
+      // Structural, as Delve does: which runtime map header type the binary
+      // has; without DWARF, what the release and its experiments default to.
+      std::string unused;
       if (d.TypeByName("internal/runtime/maps.Map"))
         v["impl"] = "swiss";
       else if (d.TypeByName("runtime.hmap"))
         v["impl"] = "classic";
+      else if (auto impl = ctx.gt->HasNames() ? std::nullopt
+                                                : DefaultImpl(ctx.gt->version(), &unused))
+        v["impl"] = std::string(ImplName(*impl));
       else
         v["impl"] = nullptr;
+      if (!ctx.gt->HasNames())
+        v["target_error"] = ctx.gt->NoNamesError();
     } else {
       v["go_version"] = nullptr;
       v["impl"] = nullptr;
@@ -44,7 +53,8 @@ protected:
       if (v["go_version"].is_string())
         text += "target: " + v["go_version"].get<std::string>() + " (" +
                 v["go_version_source"].get<std::string>() + "), map implementation: " +
-                (v["impl"].is_string() ? v["impl"].get<std::string>() : "unknown") + "\n";
+                (v["impl"].is_string() ? v["impl"].get<std::string>() : "unknown") + "\n" +
+                (v.contains("target_error") ? v["target_error"].get<std::string>() + "\n" : "");
       else
         text += "target: " + (why.empty() ? std::string("none") : why) + "\n";
       result.AppendMessage(text.c_str());

@@ -31,11 +31,15 @@ static void QuietSigurg(lldb::SBProcess process) {
   sigs.SetShouldSuppress(sig, false);
 }
 
-bool MakeContext(lldb::SBDebugger dbg, Context *ctx, std::string *error) {
+bool MakeContext(lldb::SBDebugger dbg, Context *ctx, std::string *error, bool needs_names) {
   ctx->target = dbg.GetSelectedTarget();
   ctx->gt = GoTarget::Get(ctx->target, error);
   if (!ctx->gt)
     return false;
+  if (needs_names && !ctx->gt->HasNames()) {
+    *error = ctx->gt->NoNamesError();
+    return false;
+  }
   ctx->process = ctx->target.GetProcess();
   if (!ctx->gt->Attach(ctx->process, error))
     return false;
@@ -124,7 +128,7 @@ static bool ResolveExpr(Context &ctx, const ParsedArgs &args, MapRef *ref, std::
   }
   std::vector<Goroutine> gs;
   std::string gerr;
-  if (!ListGoroutines(gt, ctx.process, GoroutineLimits{}, true, &gs, &gerr)) {
+  if (!ListGoroutines(gt, ctx.process, GoroutineOptions{}, true, &gs, &gerr)) {
     if (select)
       *error = gerr;
     return false; // keep the package-level error otherwise

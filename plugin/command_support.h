@@ -40,7 +40,10 @@ struct Context {
 };
 
 // The selected target as a Go target with a process; false with *error.
-bool MakeContext(lldb::SBDebugger dbg, Context *ctx, std::string *error);
+// `needs_names`: the command resolves variables or types, so a binary without
+// DWARF is refused (goroutines, bt and version work from the pclntab).
+bool MakeContext(lldb::SBDebugger dbg, Context *ctx, std::string *error,
+                 bool needs_names = true);
 
 void PrintJson(lldb::SBCommandReturnObject &result, const Json &doc);
 // Reads a numeric option if present; false with *error when malformed.

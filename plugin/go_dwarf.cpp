@@ -93,24 +93,33 @@ std::unique_ptr<GoDwarf> GoDwarf::Load(const std::string &path, std::string *err
       IgnoreError, IgnoreError);
   llvm::DWARFContext &ctx = *d->impl_->ctx;
   for (const llvm::object::SectionRef &sec : file.sections()) {
-    if (sec.isVirtual() || sec.getAddress() == 0 || sec.getSize() == 0)
+    if (sec.getAddress() == 0 || sec.getSize() == 0)
       continue;
-    if (auto *elf = llvm::dyn_cast<llvm::object::ELFObjectFileBase>(&file)) {
-      (void)elf;
-      if (!(llvm::object::ELFSectionRef(sec).getFlags() & llvm::ELF::SHF_ALLOC))
-        continue;
-    }
-    auto contents = sec.getContents();
-    if (!contents) {
-      llvm::consumeError(contents.takeError());
+    uint64_t flags = 0;
+    if (llvm::isa<llvm::object::ELFObjectFileBase>(&file))
+      flags = llvm::object::ELFSectionRef(sec).getFlags();
+    if (!(flags & llvm::ELF::SHF_ALLOC))
       continue;
-    }
-    if (auto name = sec.getName(); name && *name == ".go.buildinfo")
-      d->buildinfo_version_ = ParseBuildInfoVersion(*contents);
-    else if (!name)
+    ImageSection is;
+    if (auto name = sec.getName())
+      is.name = name->str();
+    else
       llvm::consumeError(name.takeError());
-    d->file_sections_.push_back(
-        FileSection{sec.getAddress(), contents->size(), contents->data()});
+    is.addr = sec.getAddress();
+    is.size = sec.getSize();
+    is.writable = (flags & llvm::ELF::SHF_WRITE) != 0;
+    if (!sec.isVirtual()) {
+      auto contents = sec.getContents();
+      if (!contents) {
+        llvm::consumeError(contents.takeError());
+        continue;
+      }
+      if (is.name == ".go.buildinfo")
+        d->buildinfo_version_ = ParseBuildInfoVersion(*contents);
+      is.data = reinterpret_cast<const uint8_t *>(contents->data());
+      is.size = contents->size();
+    }
+    d->image_.Add(std::move(is));
   }
 
   for (const auto &cu : ctx.compile_units()) {
@@ -165,17 +174,6 @@ std::unique_ptr<GoDwarf> GoDwarf::Load(const std::string &path, std::string *err
     }
   }
   return d;
-}
-
-size_t GoDwarf::ReadFileBytes(uint64_t addr, void *dst, size_t n) const {
-  for (const auto &s : file_sections_) {
-    if (addr < s.addr || addr >= s.addr + s.size)
-      continue;
-    size_t take = std::min<uint64_t>(n, s.addr + s.size - addr);
-    std::memcpy(dst, s.data + (addr - s.addr), take);
-    return take;
-  }
-  return 0;
 }
 
 std::vector<SourceFrame> GoDwarf::Symbolize(uint64_t pc) {

@@ -12,16 +12,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/code_info.h"
+#include "core/image.h"
 #include "core/types.h"
 
 namespace gomap::plugin {
-
-// One source position of a pc; several per pc when calls were inlined.
-struct SourceFrame {
-  std::string function; // "main.(*Cache).wait"
-  std::string file;
-  uint32_t line = 0;
-};
 
 // A parameter or local of a function at one pc, with the DWARF location
 // expression that applies there (if any).
@@ -39,12 +34,12 @@ struct GlobalVar {
   uint64_t die = 0;     // DIE offset of the variable
 };
 
-class GoDwarf {
+class GoDwarf final : public CodeInfo {
 public:
   // Opens `path` and indexes its DWARF. On failure returns null and sets *error
   // to one line. A binary without DWARF loads, with HasDebugInfo() false.
   static std::unique_ptr<GoDwarf> Load(const std::string &path, std::string *error);
-  ~GoDwarf();
+  ~GoDwarf() override;
 
   bool HasDebugInfo() const { return has_debug_info_; }
   bool IsGo() const { return is_go_; }
@@ -68,7 +63,7 @@ public:
   TypeTable &types() { return types_; }
 
   // Source positions of `pc`, innermost (inlined) first; empty when unknown.
-  std::vector<SourceFrame> Symbolize(uint64_t pc);
+  std::vector<SourceFrame> Symbolize(uint64_t pc) override;
   // Parameters and locals in scope at `pc` of the function containing it
   // (inline_depth 0) or of the call inlined at depth 1, 2, ... (outermost
   // first), in declaration order. `function` gets that function's name.
@@ -77,12 +72,16 @@ public:
 
   // CFA - SP at `pc` from .debug_frame (Go: CFA = RSP + offset); nullopt when
   // no FDE covers pc or its rule is not RSP-relative.
-  std::optional<int64_t> CfaOffset(uint64_t pc);
+  std::optional<int64_t> CfaOffset(uint64_t pc) override;
 
   // Copies bytes of the executable's allocated, file-backed sections (.rodata,
   // .data, .noptrdata...) at their link addresses. Cores omit unmodified
   // file-backed mappings, so string literals and type names come from here.
-  size_t ReadFileBytes(uint64_t addr, void *dst, size_t n) const;
+  size_t ReadFileBytes(uint64_t addr, void *dst, size_t n) const {
+    return image_.Read(addr, dst, n);
+  }
+  // The allocated sections (with .bss and .noptrbss, which have no bytes).
+  const BinaryImage &image() const { return image_; }
 
 private:
   struct Impl;
@@ -107,11 +106,7 @@ private:
     std::string name;
   };
   std::vector<TypedefCopy> typedef_copies_;
-  struct FileSection {
-    uint64_t addr, size;
-    const char *data; // owned by the object file
-  };
-  std::vector<FileSection> file_sections_;
+  BinaryImage image_; // section bytes are owned by the object file
   // .debug_frame FDEs sorted by start pc, their CFA rows computed on demand.
   struct FdeRange {
     uint64_t begin, end;

@@ -48,17 +48,39 @@ GoTarget *GoTarget::Get(lldb::SBTarget target, std::string *error) {
     *error = why + " (" + path + " was built with " + file_version.raw + ")";
     return nullptr;
   }
-  if (!gt->dwarf_->HasDebugInfo()) {
-    *error = path + " has no DWARF debug info (built with -ldflags=-w or -s?); gomap needs it to find variables and types";
-    return nullptr;
-  }
-  if (!gt->dwarf_->IsGo()) {
-    *error = path + " is not a Go binary (no compile unit produced by Go cmd/compile)";
+  // Without DWARF (-ldflags=-w or -s) a Go binary still has its pclntab and
+  // .go.buildinfo: goroutines work, names do not (see NoNamesError).
+  bool go_without_dwarf = !gt->dwarf_->HasDebugInfo() &&
+                          gt->dwarf_->image().Find(".gopclntab") &&
+                          !gt->dwarf_->buildinfo_version().empty();
+  if (!gt->dwarf_->IsGo() && !go_without_dwarf) {
+    *error = path + (gt->dwarf_->HasDebugInfo()
+                         ? " is not a Go binary (no compile unit produced by Go cmd/compile)"
+                         : " is not a Go binary (no DWARF, no .gopclntab and .go.buildinfo)");
     return nullptr;
   }
   GoTarget *raw = gt.get();
   cache[key] = std::move(gt);
   return raw;
+}
+
+std::string GoTarget::NoNamesError() const {
+  return path_ + " has no DWARF debug info (built with -ldflags=-w or -s): variables and "
+                 "types are unavailable; gomap goroutines and gomap bt work from the pclntab";
+}
+
+Pclntab *GoTarget::pclntab(std::string *error) {
+  if (!pclntab_ && pclntab_error_.empty()) {
+    GoVersion v = GoVersion::Parse(dwarf_->buildinfo_version());
+    if (!v.Known())
+      v = version_;
+    pclntab_ = Pclntab::Open(dwarf_->image(), v, &pclntab_error_);
+    if (!pclntab_)
+      pclntab_error_ = path_ + ": " + pclntab_error_;
+  }
+  if (!pclntab_)
+    *error = pclntab_error_;
+  return pclntab_.get();
 }
 
 bool GoTarget::ReadGoString(uint64_t addr, std::string *out) {

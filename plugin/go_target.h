@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/map_layout.h"
+#include "core/pclntab.h"
 #include "core/syncmap.h"
 #include "core/value.h"
 #include "core/version.h"
@@ -26,6 +27,12 @@ public:
   static GoTarget *Get(lldb::SBTarget target, std::string *error);
 
   GoDwarf &dwarf() { return *dwarf_; }
+  // Names (variables, types) come from DWARF; a binary built with -ldflags=-w
+  // or -s has none, and commands that need names fail with NoNamesError().
+  bool HasNames() const { return dwarf_->HasDebugInfo(); }
+  std::string NoNamesError() const;
+  // The binary's pclntab, opened on first use; null with *error.
+  Pclntab *pclntab(std::string *error);
   const std::string &path() const { return path_; }
 
   // Refreshes per-process facts (Go version, moduledata.types) from `process`.
@@ -61,6 +68,8 @@ private:
   std::string version_source_;
   uint64_t types_base_ = 0;
   LayoutCache layouts_;
+  std::unique_ptr<Pclntab> pclntab_;
+  std::string pclntab_error_;
 };
 
 } // namespace gomap::plugin

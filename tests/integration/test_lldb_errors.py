@@ -210,15 +210,27 @@ def test_go_release_outside_window(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("tc", TCS)
 def test_stripped_binary(tc: fx.Toolchain, tmp_path: Path) -> None:
-    """-ldflags='-s -w': no DWARF and no symbols. Every command says so in one line.
-    (Goroutines from the pclntab alone are not implemented: see docs/internals.md.)"""
+    """-ldflags='-s -w': no DWARF and no symbols. Commands that need names say so in one
+    line; version reports the release from .go.buildinfo; goroutines and bt work from the
+    pclntab (their output is checked against runtime.Stack in test_lldb_goroutines.py)."""
     binary = fx.build("goroutines", tc, ["-ldflags=-s -w"])
-    core, _ = fx.make_core(binary, tmp_path)
-    for cmd in (["goroutines"], ["show", "main.x"], ["version", "--json"]):
-        p = inspect(binary, ["--core", str(core)], *cmd)
-        if cmd[0] == "version":
-            assert p.returncode == 0, p.stderr
-            v = json.loads(p.stdout)["version"]
-            assert v["go_version"] is None and "no DWARF" in v["target_error"]
-            continue
-        _one_line_error(p, r"has no DWARF debug info")
+    core, expect = fx.make_core(binary, tmp_path)
+    target = ["--core", str(core)]
+    for cmd in (["show", "main.x"], ["header", "m"], ["locals"], ["layout", "main.x"],
+                ["iter"], ["show", "0x1000", "--type", "map[int]int"]):
+        _one_line_error(inspect(binary, target, *cmd),
+                        r"has no DWARF debug info .*variables and types are unavailable; "
+                        r"gomap goroutines and gomap bt work from the pclntab")
+    p = inspect(binary, target, "version", "--json")
+    assert p.returncode == 0, p.stderr
+    v = json.loads(p.stdout)["version"]
+    assert v["go_version"] == tc.runtime_version and v["go_version_source"] == ".go.buildinfo"
+    assert v["debug_info"] is False and v["impl"] == tc.impl
+    assert "no DWARF" in v["target_error"]
+    p = inspect(binary, target, "goroutines")
+    assert p.returncode == 0, p.stderr
+    assert "(no DWARF: names and lines from the pclntab" in p.stdout
+    listed = json.loads(inspect(binary, target, "goroutines", "--json").stdout)["goroutines"]
+    assert f"[{len(listed)} goroutines]" in p.stdout
+    p = inspect(binary, target, "bt", "-g", "1")
+    assert p.returncode == 0 and "main.main" in p.stdout, p.stdout + p.stderr

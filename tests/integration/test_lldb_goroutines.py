@@ -1,6 +1,8 @@
 """`gomap goroutines` and `gomap bt` list what the program's own runtime.Stack(all) lists:
 the same goroutine ids and states, and backtraces in which every frame runtime.Stack shows
-(function, file, line) appears in order — live and from a core, with every Go toolchain."""
+(function, file, line) appears in order — live and from a core, with every Go toolchain, for
+binaries with DWARF and for stripped ones (-ldflags=-s -w: pclntab, built-in runtime.g
+offsets, allgs found by scanning .bss)."""
 from __future__ import annotations
 
 import json
@@ -18,12 +20,20 @@ from integration.lldb_support import batch  # noqa: E402
 ALL = fx.toolchains()
 
 
-def _params() -> list[Any]:
+# Build flags per kind: "stripped" has neither DWARF nor a symbol table; "nodwarf" (-w) keeps
+# the symbol table, which gomap does not need either.
+FLAGS = {"dwarf": [], "stripped": ["-ldflags=-s -w"], "nodwarf": ["-ldflags=-w"]}
+
+
+def _params(kinds: tuple[str, ...] = ("dwarf", "stripped"),
+            modes: tuple[str, ...] = ("core", "live")) -> list[Any]:
     out = []
     for tc in ALL:
-        for mode in ("core", "live"):
-            marks = [] if tc.usable else [pytest.mark.skip(reason=f"{tc.id}: {tc.reason}")]
-            out.append(pytest.param(tc, mode, id=f"{tc.id}-{mode}", marks=marks))
+        for kind in kinds:
+            for mode in modes:
+                marks = [] if tc.usable else [pytest.mark.skip(reason=f"{tc.id}: {tc.reason}")]
+                out.append(pytest.param(tc, kind, mode, id=f"{tc.id}-{kind}-{mode}",
+                                        marks=marks))
     return out
 
 
@@ -55,9 +65,10 @@ def _subsequence(want: list[tuple], got: list[tuple]) -> bool:
     return all(any(w == g for g in it) for w in want)
 
 
-@pytest.mark.parametrize("tc,mode", _params())
-def test_goroutines_match_runtime_stack(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
-    binary = fx.build("goroutines", tc)
+@pytest.mark.parametrize("tc,kind,mode", _params() + _params(("nodwarf",), ("core",)))
+def test_goroutines_match_runtime_stack(tc: fx.Toolchain, kind: str, mode: str,
+                                        tmp_path: Path) -> None:
+    binary = fx.build("goroutines", tc, FLAGS[kind])
     proc = None
     if mode == "core":
         core, expect = fx.make_core(binary, tmp_path)
@@ -74,7 +85,12 @@ def test_goroutines_match_runtime_stack(tc: fx.Toolchain, mode: str, tmp_path: P
         if proc is not None:
             fx.stop(proc)
     assert results[0]["status"] == 0, results[0]["error"]
-    gs = {g["id"]: g for g in json.loads(results[0]["output"])["goroutines"]}
+    listing = json.loads(results[0]["output"])
+    gs = {g["id"]: g for g in listing["goroutines"]}
+    want_sources = ({"code": "DWARF", "g_layout": "DWARF", "allgs": "DWARF"} if kind == "dwarf"
+                    else {"code": "pclntab", "g_layout": f"built-in go1.{tc.minor} table",
+                          "allgs": ".bss scan"})
+    assert listing["sources"] == want_sources
     problems = []
     for gid, want in stacks.items():
         got = gs.get(gid)
@@ -110,4 +126,23 @@ def test_goroutines_match_runtime_stack(tc: fx.Toolchain, mode: str, tmp_path: P
         if [f["pc"] for f in bt["frames"]] != [f["pc"] for f in gs[gid]["frames"]]:
             problems.append(f"bt -g {gid} differs from the goroutines list")
     assert results[-1]["status"] == 2 and "no goroutine 999999" in results[-1]["error"]
-    assert not problems, f"{tc.id} {mode}:\n" + "\n".join(problems)
+    assert not problems, f"{tc.id} {kind} {mode}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("tc,kind,mode", _params(kinds=("dwarf",), modes=("core",)))
+def test_pclntab_path_equals_dwarf_path(tc: fx.Toolchain, kind: str, mode: str,
+                                        tmp_path: Path) -> None:
+    """On a binary with DWARF, --pclntab (what a stripped binary gets: pclntab names and
+    frame sizes, built-in runtime.g offsets, allgs from a .bss scan) lists the same
+    goroutines with the same states and the same frames (pc, sp, function, file, line,
+    inlined) as the DWARF path."""
+    binary = fx.build("goroutines", tc)
+    core, _ = fx.make_core(binary, tmp_path)
+    dwarf, pcln = batch(binary, ["--core", str(core)],
+                        ["goroutines --json --frames", "goroutines --json --frames --pclntab"])
+    assert dwarf["status"] == 0 and pcln["status"] == 0, (dwarf["error"], pcln["error"])
+    a, b = json.loads(dwarf["output"]), json.loads(pcln["output"])
+    assert b["sources"]["code"] == "pclntab" and b["sources"]["allgs"] == ".bss scan"
+    assert a["sources"]["code"] == "DWARF"
+    assert len(a["goroutines"]) >= 8
+    assert a["goroutines"] == b["goroutines"]

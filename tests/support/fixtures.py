@@ -67,6 +67,11 @@ class Toolchain:
     def __hash__(self) -> int:
         return hash(self.id)
 
+    @property
+    def minor(self) -> int:
+        """19 for go1.19.8, 27 for go1.27.4-mapsplitgroup."""
+        return int(self.id.split(".")[1])
+
 
 _toolchains_lock = threading.Lock()
 _toolchains_cache: list[Toolchain] | None = None
