@@ -15,7 +15,6 @@ from integration.notes import NOTES  # noqa: E402
 
 _outcomes: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
 
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: Any):
     outcome = yield
@@ -25,7 +24,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any):
     if isinstance(tc, fx.Toolchain):
         report.user_properties.append(("toolchain", tc.id))
 
-
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     tc_id = dict(report.user_properties).get("toolchain")
     if tc_id is None:
@@ -33,7 +31,6 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call" or report.outcome != "passed":
         module = report.nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
         _outcomes[tc_id][f"{module}:{report.outcome}"] += 1
-
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     tr = terminalreporter

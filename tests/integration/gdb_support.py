@@ -12,13 +12,11 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "pretty_printers" / "gomap_gdb.py"
 GDB = shutil.which("gdb")
 
-
 def _marked(commands: Sequence[str]) -> list[str]:
     out = []
     for i, c in enumerate(commands):
         out += [f"echo \\nBEGIN {i}\\n", c, f"echo \\nEND {i}\\n"]
     return out
-
 
 def gdb_args(binary: Path, target: Sequence[str], commands: Sequence[str],
              source_first: bool = False, auto_load: bool = True,
@@ -45,7 +43,6 @@ def gdb_args(binary: Path, target: Sequence[str], commands: Sequence[str],
         args += ["-p", str(target[1])]
     return args
 
-
 def run(binary: Path, target: Sequence[str], commands: Sequence[str], timeout: float = 600,
         **kw: Any) -> tuple[list[str], subprocess.CompletedProcess]:
     """Outputs of each command (stdout between its markers) and the finished process."""
@@ -61,12 +58,10 @@ def run(binary: Path, target: Sequence[str], commands: Sequence[str], timeout: f
         outs.append(re.sub(r"^\(gdb\) ", "", m.group(1), flags=re.M).strip("\n"))
     return outs, p
 
-
 _NUM = r"-?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?"
 _SCALAR_ENTRY = re.compile(
     rf'\[(?:0x[0-9a-f]+ )?("(?:[^"\\]|\\.)*"|{_NUM}|true|false)\] = '
     rf'((?:0x[0-9a-f]+ )?"(?:[^"\\]|\\.)*"|{_NUM}|true|false)')
-
 
 def parse_printed_map(text: str) -> tuple[str, list[dict[str, Any]], bool]:
     """(summary, entries, elided) of `print` output for a map of scalars/strings:
@@ -79,7 +74,6 @@ def parse_printed_map(text: str) -> tuple[str, list[dict[str, Any]], bool]:
     for k, v in _SCALAR_ENTRY.findall(body):
         entries.append({"key": _scalar(k), "value": _scalar(v)})
     return summary, entries, body.rstrip().endswith("...")
-
 
 def _scalar(text: str) -> Any:
     text = re.sub(r"^0x[0-9a-f]+ ", "", text)

@@ -9,14 +9,12 @@ from typing import Any, Sequence
 REPO = Path(__file__).resolve().parents[2]
 INSPECT = REPO / "scripts" / "gomap-inspect"
 
-
 def inspect(binary: Path, target: Sequence[str], *command: str,
             timeout: float = 300) -> subprocess.CompletedProcess:
     """One gomap command; returns the finished process (stdout, stderr, returncode)."""
     return subprocess.run([str(INSPECT), str(binary), *target, *command],
                           capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
-
 
 def batch(binary: Path, target: Sequence[str], commands: Sequence[str],
           timeout: float = 600) -> list[dict[str, Any]]:
@@ -30,7 +28,6 @@ def batch(binary: Path, target: Sequence[str], commands: Sequence[str],
                              f"{len(commands)} commands (rc={p.returncode}):\n"
                              f"{p.stderr[-3000:]}")
     return results
-
 
 def normalise_maps(v: Any) -> Any:
     """Nested map objects compare by address, type, impl, len and entries as a multiset;
@@ -46,9 +43,31 @@ def normalise_maps(v: Any) -> Any:
         return {k: normalise_maps(x) for k, x in v.items()}
     return v
 
-
 def as_int(v: Any) -> Any:
     """Header numbers: the JSON encoding writes values past 2^53 as decimal strings."""
     if isinstance(v, str) and v.lstrip("-").isdigit():
         return int(v)
     return v
+
+
+def show_map_problems(name: str, want: dict[str, Any], m: dict[str, Any], impl: str
+                      ) -> list[str]:
+    """A `show --all --json` map object against the fixture's ground truth for it."""
+    from support.fixtures import compare_entries
+    problems = []
+    for k in ("len", "type", "address"):
+        if m[k] != want[k]:
+            problems.append(f"{name}: {k} {m[k]!r} != {want[k]!r}")
+    if m["truncated"]:
+        problems.append(f"{name}: truncated with --all")
+    if not want["nil"] and m["impl"] != impl:
+        problems.append(f"{name}: impl {m['impl']} != {impl}")
+    errors = [d for d in m["diagnostics"] if d["severity"] == "error"]
+    if errors:
+        problems.append(f"{name}: error diagnostics {errors[:3]}")
+    missing, unexpected = compare_entries(normalise_maps(m["entries"]),
+                                          normalise_maps(want["entries"]))
+    if missing or unexpected:
+        problems.append(f"{name}: {len(missing)} missing, {len(unexpected)} unexpected; "
+                        f"missing {missing[:3]} unexpected {unexpected[:3]}")
+    return problems

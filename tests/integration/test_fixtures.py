@@ -21,14 +21,8 @@ ADDRESS_FREE = ["main.mSmall", "main.mInt100k", "main.mStrings", "main.mStructVa
                 "main.mDeleted", "main.mGrowing", "main.mMultiTable", "main.mSet",
                 "main.mInt32Int8", "main.mBoolKeys", "main.mUsers"]
 
-
 def _params() -> list[Any]:
-    out = []
-    for tc in ALL:
-        marks = [] if tc.usable else [pytest.mark.skip(reason=f"{tc.id}: {tc.reason}")]
-        out.append(pytest.param(tc, id=tc.id, marks=marks))
-    return out
-
+    return fx.params()
 
 @pytest.fixture(scope="session")
 def maps_binaries() -> dict[str, Any]:
@@ -44,13 +38,11 @@ def maps_binaries() -> dict[str, Any]:
                 result[t.id] = e
     return result
 
-
 def _binary(maps_binaries: dict[str, Any], tc: fx.Toolchain) -> Path:
     b = maps_binaries[tc.id]
     if isinstance(b, Exception):
         pytest.fail(str(b))
     return b
-
 
 def _check_scenarios(expect: dict[str, Any], tc: fx.Toolchain) -> None:
     assert fx.check_expect(expect, impl=tc.impl) == []
@@ -75,7 +67,6 @@ def _check_scenarios(expect: dict[str, Any], tc: fx.Toolchain) -> None:
         has_tp = "tombstonePossible" in maps["main.mSmall"]["header"]
         assert has_tp == (not tc.id.startswith("go1.24."))
 
-
 @pytest.mark.parametrize("tc", _params())
 def test_parked(tc: fx.Toolchain, maps_binaries: dict[str, Any], tmp_path: Path) -> None:
     binary = _binary(maps_binaries, tc)
@@ -86,7 +77,6 @@ def test_parked(tc: fx.Toolchain, maps_binaries: dict[str, Any], tmp_path: Path)
         _check_scenarios(expect, tc)
     finally:
         fx.stop(proc)
-
 
 @pytest.mark.parametrize("tc", _params())
 def test_core(tc: fx.Toolchain, maps_binaries: dict[str, Any], tmp_path: Path) -> None:
@@ -108,7 +98,6 @@ def test_core(tc: fx.Toolchain, maps_binaries: dict[str, Any], tmp_path: Path) -
     for name in ADDRESS_FREE:
         fx.assert_same_entries(again["maps"][name]["entries"], expect["maps"][name]["entries"])
 
-
 def test_quick_toolchains_available() -> None:
     """Debian's go1.19 and the machine's go are the floor every test run relies on."""
     usable = {t.id for t in ALL if t.usable}
@@ -116,7 +105,6 @@ def test_quick_toolchains_available() -> None:
     assert usable, "no usable Go toolchain"
     if len(ALL) > 2:  # the full set: both map implementations must be covered
         assert impls == {"classic", "swiss"}
-
 
 def test_multiset_helper() -> None:
     nan = {"key": "NaN", "value": 1}

@@ -24,14 +24,12 @@ CLASSIC = next((t for t in PICK if t.impl == "classic"), None)
 SWISS = next((t for t in reversed(PICK) if t.impl == "swiss"), None)
 TCS = [pytest.param(t, id=t.id) for t in (CLASSIC, SWISS) if t is not None]
 
-
 @pytest.fixture(scope="module", params=TCS)
 def core_target(request, tmp_path_factory):
     tc = request.param
     binary = fx.build("maps", tc)
     core, expect = fx.make_core(binary, tmp_path_factory.mktemp(tc.id))
     return tc, binary, ["--core", str(core)], expect
-
 
 def _global_address(binary: Path, name: str) -> int:
     out = subprocess.run(["llvm-dwarfdump-19", f"--name={name}", str(binary)],
@@ -40,18 +38,15 @@ def _global_address(binary: Path, name: str) -> int:
     assert m, out
     return int(m.group(1), 16)
 
-
 def _set_map_var(name: str, addr: str) -> str:
     """A GDB convenience variable holding a map[string]int value (the header pointer)."""
     return (f"python gdb.set_convenience_variable('{name}', gdb.Value({addr})"
             f".cast(gdb.lookup_type('map[string]int')))")
 
-
 def _error_lines(stderr: str) -> list[str]:
     """stderr without GDB's own start-up chatter about the core and threads."""
     return [ln for ln in stderr.splitlines() if ln.startswith("gomap ") or
             "Traceback" in ln or "Python Exception" in ln or "Error occurred" in ln]
-
 
 def test_corrupt_and_unreadable_maps_are_one_line(core_target) -> None:
     _, binary, target, expect = core_target
@@ -92,7 +87,6 @@ def test_corrupt_and_unreadable_maps_are_one_line(core_target) -> None:
                      outs[-3]), outs[-3]
     assert "<corrupt: cannot read a map[string]int header at 0x10" in outs[-1], outs[-1]
 
-
 def test_field_path_address_and_text(core_target) -> None:
     _, binary, target, expect = core_target
     small = expect["maps"]["main.mSmall"]
@@ -110,7 +104,6 @@ def test_field_path_address_and_text(core_target) -> None:
     assert len(lines) == 4 and lines[3].startswith("  ... (more entries"), outs[2]
     assert outs[3].startswith(f"(map[string]int) {small['address']} len=5"), outs[3]
 
-
 @pytest.mark.parametrize("source_first", [False, True], ids=["after-autoload",
                                                              "before-autoload"])
 def test_precedence_over_runtime_gdb_py(core_target, source_first: bool) -> None:
@@ -126,7 +119,6 @@ def test_precedence_over_runtime_gdb_py(core_target, source_first: bool) -> None
     assert " impl=" not in outs[3], outs[3]  # runtime-gdb.py's printer, or none
     assert " impl=" in outs[5], outs[5]
 
-
 def test_version(core_target) -> None:
     tc, binary, target, _ = core_target
     outs, _ = gs.run(binary, target, ["gomap version --json", "gomap version"])
@@ -136,7 +128,6 @@ def test_version(core_target) -> None:
     assert v["impl"] == tc.impl
     assert v["debugger"].startswith("GNU gdb")
     assert f"map implementation: {tc.impl}" in outs[1]
-
 
 @pytest.mark.parametrize("tc", TCS)
 def test_print_of_a_million_entries_is_bounded(tc: fx.Toolchain, tmp_path: Path) -> None:

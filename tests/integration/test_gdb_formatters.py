@@ -22,21 +22,16 @@ pytestmark = pytest.mark.skipif(gs.GDB is None, reason="gdb is not installed")
 DATA = Path(__file__).resolve().parent / "data"
 USER = DATA / "user_formatters.py"
 BROKEN = DATA / "broken_formatters.py"
-ALL = fx.toolchains()
 _HEX_KEY = re.compile(r'\[(0x[0-9a-f]+)\] = "([^"]*)"')
 _DEC_KEY = re.compile(r'\[([0-9]+)\] = "([^"]*)"')
 
-
 def _params() -> list[Any]:
-    return [pytest.param(tc, id=tc.id, marks=[] if tc.usable else [
-        pytest.mark.skip(reason=f"{tc.id}: {tc.reason}")]) for tc in ALL]
-
+    return fx.params()
 
 def formatted_users(expect: dict[str, Any]) -> list[dict[str, Any]]:
     """main.mUsers' ground truth as user_formatters.py renders it in --json."""
     return [{"key": {"formatted": hex(e["key"]), "raw": e["key"]}, "value": e["value"]}
             for e in expect["maps"]["main.mUsers"]["entries"]]
-
 
 def formatted_records(expect: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"key": e["key"], "value": {"formatted": {"id": e["value"]["ID"],
@@ -44,18 +39,15 @@ def formatted_records(expect: dict[str, Any]) -> list[dict[str, Any]]:
                                         "raw": e["value"]}}
             for e in expect["maps"]["main.mStructVals"]["entries"]]
 
-
 def text_users(expect: dict[str, Any]) -> set[str]:
     return {f'  {hex(e["key"])}: "{e["value"]}"'
             for e in expect["maps"]["main.mUsers"]["entries"]}
-
 
 def show_doc(out: str) -> dict[str, Any]:
     try:
         return json.loads(out)["map"]
     except (json.JSONDecodeError, KeyError):
         raise AssertionError(f"not a show document: {out[:300]!r}") from None
-
 
 @pytest.mark.parametrize("tc", _params())
 def test_gdb_formatters(tc: fx.Toolchain, tmp_path: Path) -> None:

@@ -14,32 +14,23 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import fixtures as fx  # noqa: E402
 from integration import gdb_support as gs  # noqa: E402
-from integration.lldb_support import batch as lldb_batch, normalise_maps  # noqa: E402
+from integration.lldb_support import batch as lldb_batch, show_map_problems  # noqa: E402
 
 pytestmark = pytest.mark.skipif(gs.GDB is None, reason="gdb is not installed")
 
-ALL = fx.toolchains()
 MODES = ["core", "live"]
 # Maps of scalars and plain strings, whose `print` output the test can parse.
 PRINTED = ["main.mSmall", "main.mBoolKeys", "main.mInt32Int8", "main.mUint64Keys",
            "main.mSparse", "main.mEmpty", "main.mNil"]
 
-
 def _params() -> list[Any]:
-    out = []
-    for tc in ALL:
-        for mode in MODES:
-            marks = [] if tc.usable else [pytest.mark.skip(reason=f"{tc.id}: {tc.reason}")]
-            out.append(pytest.param(tc, mode, id=f"{tc.id}-{mode}", marks=marks))
-    return out
-
+    return fx.params(MODES)
 
 def _int_json(v: Any) -> Any:
     """Printed integers in the gomap/1 encoding (decimal strings past 2^53)."""
     if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 2**53:
         return str(v)
     return v
-
 
 def sorted_entries(v: Any) -> Any:
     """The document with every map object's entries in a canonical order."""
@@ -52,30 +43,12 @@ def sorted_entries(v: Any) -> Any:
         return out
     return v
 
-
 def _check_show(name: str, want: dict[str, Any], out: str, impl: str) -> list[str]:
     try:
         m = json.loads(out)["map"]
     except (json.JSONDecodeError, KeyError):
         return [f"{name}: not a show document: {out[:200]!r}"]
-    problems = []
-    for k in ("len", "type", "address"):
-        if m[k] != want[k]:
-            problems.append(f"{name}: {k} {m[k]!r} != {want[k]!r}")
-    if m["truncated"]:
-        problems.append(f"{name}: truncated with --all")
-    if not want["nil"] and m["impl"] != impl:
-        problems.append(f"{name}: impl {m['impl']} != {impl}")
-    errors = [d for d in m["diagnostics"] if d["severity"] == "error"]
-    if errors:
-        problems.append(f"{name}: error diagnostics {errors[:3]}")
-    missing, unexpected = fx.compare_entries(normalise_maps(m["entries"]),
-                                             normalise_maps(want["entries"]))
-    if missing or unexpected:
-        problems.append(f"{name}: {len(missing)} missing, {len(unexpected)} unexpected; "
-                        f"missing {missing[:3]} unexpected {unexpected[:3]}")
-    return problems
-
+    return show_map_problems(name, want, m, impl)
 
 def _check_print(name: str, want: dict[str, Any], out: str, impl: str) -> list[str]:
     summary, entries, elided = gs.parse_printed_map(out)
@@ -93,17 +66,10 @@ def _check_print(name: str, want: dict[str, Any], out: str, impl: str) -> list[s
                         f"unexpected; missing {missing[:3]} unexpected {unexpected[:3]}")
     return problems
 
-
 @pytest.mark.parametrize("tc,mode", _params())
 def test_gdb_maps(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
     binary = fx.build("maps", tc)
-    proc = None
-    if mode == "core":
-        core, expect = fx.make_core(binary, tmp_path)
-        target = ["--core", str(core)]
-    else:
-        proc, expect = fx.run_parked(binary, tmp_path)
-        target = ["--pid", str(proc.pid)]
+    target, expect, proc = fx.start(binary, tmp_path, mode)
     names = sorted(expect["maps"])
     commands = [f"gomap show {n} --all --json" for n in names]
     commands += ["set print elements unlimited"] + [f"print '{n}'" for n in PRINTED]
@@ -111,8 +77,7 @@ def test_gdb_maps(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
     try:
         outs, p = gs.run(binary, target, commands)
     finally:
-        if proc is not None:
-            fx.stop(proc)
+        fx.stop(proc)
     impl = expect["impl"]
     problems: list[str] = []
     for n, out in zip(names, outs):
@@ -131,7 +96,6 @@ def test_gdb_maps(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
     if mode == "core":
         problems += _compare_with_lldb(binary, target, names, outs)
     assert not problems, f"{tc.id} {mode}: {len(problems)} problems\n" + "\n".join(problems)
-
 
 def _compare_with_lldb(binary: Path, target: list[str], names: list[str],
                        gdb_outs: list[str]) -> list[str]:

@@ -14,14 +14,12 @@ _gomap = pytest.importorskip("_gomap", reason="build/pretty_printers/_gomap not 
                                                "(scripts/setup)")
 K = _gomap.Kind
 
-
 def _map_string_int(table: "_gomap.TypeTable") -> "_gomap.Type":
     s = table.new(K.String, "string", 16, 8)
     i = table.new(K.Int, "int", 8, 8)
     m = table.new(K.Map, "map[string]int", 8, 8)
     m.key, m.elem = s, i
     return m
-
 
 def test_builtin_layouts_follow_the_version() -> None:
     table = _gomap.TypeTable()
@@ -35,7 +33,6 @@ def test_builtin_layouts_follow_the_version() -> None:
     with pytest.raises(_gomap.GomapError, match="no layout for map\\[string\\]int"):
         _gomap.Session(table, none, "").layout(m, True)
 
-
 def test_nil_map_renders_like_the_plugin() -> None:
     table = _gomap.TypeTable()
     m = _map_string_int(table)
@@ -45,7 +42,6 @@ def test_nil_map_renders_like_the_plugin() -> None:
     assert doc["schema"] == "gomap/1"
     assert doc["map"]["address"] == "0x0" and doc["map"]["entries"] == []
     assert list(h.entries()) == []
-
 
 @pytest.mark.parametrize("read", [lambda a, n: b"", lambda a, n: 1 / 0, lambda a, n: None,
                                   lambda a, n: b"\x01"])
@@ -57,7 +53,6 @@ def test_unreadable_header_is_one_line(read) -> None:
         s.open_map(m, 0x10, True)
     assert str(e.value).startswith("cannot read a map[string]int header at 0x10")
     assert "\n" not in str(e.value)
-
 
 def test_small_classic_map_from_bytes() -> None:
     """One bucket of map[int64]int64 (go1.19 hmap) holding {7: -7}."""

@@ -29,7 +29,6 @@ CLASSIC = next((t for t in PICK if t.impl == "classic"), None)
 SWISS = next((t for t in reversed(PICK) if t.impl == "swiss"), None)
 TCS = [pytest.param(t, id=t.id) for t in (CLASSIC, SWISS) if t is not None]
 
-
 def _one_line_error(p: subprocess.CompletedProcess, pattern: str) -> None:
     assert p.returncode == 2, f"rc={p.returncode}\nstdout={p.stdout}\nstderr={p.stderr}"
     assert p.stdout == "", p.stdout
@@ -38,7 +37,6 @@ def _one_line_error(p: subprocess.CompletedProcess, pattern: str) -> None:
     assert len(lines) == 1, p.stderr
     assert re.search(pattern, lines[0]), lines[0]
 
-
 def _global_address(binary: Path, name: str) -> int:
     out = subprocess.run(["llvm-dwarfdump-19", f"--name={name}", str(binary)],
                          capture_output=True, text=True, check=True).stdout
@@ -46,14 +44,12 @@ def _global_address(binary: Path, name: str) -> int:
     assert m, out
     return int(m.group(1), 16)
 
-
 @pytest.fixture(scope="module", params=TCS)
 def core_target(request, tmp_path_factory):
     tc = request.param
     binary = fx.build("maps", tc)
     core, expect = fx.make_core(binary, tmp_path_factory.mktemp(tc.id))
     return tc, binary, ["--core", str(core)], expect
-
 
 def test_address_that_is_not_a_map(core_target) -> None:
     tc, binary, target, _ = core_target
@@ -63,12 +59,10 @@ def test_address_that_is_not_a_map(core_target) -> None:
     p = inspect(binary, target, "header", hex(addr), "--type", "map[int]int", "--json")
     _one_line_error(p, r"does not hold a valid map\[int\]int header")
 
-
 def test_unreadable_address(core_target) -> None:
     _, binary, target, _ = core_target
     p = inspect(binary, target, "show", "0x10", "--type", "map[string]int")
     _one_line_error(p, r"cannot read a map\[string\]int header at 0x10")
-
 
 def test_unknown_type(core_target) -> None:
     _, binary, target, expect = core_target
@@ -80,7 +74,6 @@ def test_unknown_type(core_target) -> None:
     p = inspect(binary, target, "show", addr)
     _one_line_error(p, r"an address needs --type")
 
-
 def test_address_with_type_decodes(core_target) -> None:
     _, binary, target, expect = core_target
     want = expect["maps"]["main.mSmall"]
@@ -88,7 +81,6 @@ def test_address_with_type_decodes(core_target) -> None:
     assert p.returncode == 0, p.stderr
     got = json.loads(p.stdout)["map"]
     fx.assert_same_entries(got["entries"], want["entries"])
-
 
 def test_unknown_variable_suggests(core_target) -> None:
     _, binary, target, _ = core_target
@@ -98,14 +90,12 @@ def test_unknown_variable_suggests(core_target) -> None:
     p = inspect(binary, target, "show", "mSmall", "--json")
     assert p.returncode == 0, p.stderr
 
-
 def test_non_map_variable_and_bad_field(core_target) -> None:
     _, binary, target, _ = core_target
     p = inspect(binary, target, "show", "main.pointTarget")
     _one_line_error(p, r"main.pointTarget is a \*main.Point, not a map")
     p = inspect(binary, target, "show", "main.holder.nope")
     _one_line_error(p, r"has no field 'nope'")
-
 
 def test_field_path_through_pointers(core_target) -> None:
     _, binary, target, _ = core_target
@@ -115,7 +105,6 @@ def test_field_path_through_pointers(core_target) -> None:
     assert got["len"] == 2
     fx.assert_same_entries(got["entries"], [{"key": "x", "value": 1},
                                             {"key": "y", "value": 2}])
-
 
 def test_limit_offset_truncated(core_target) -> None:
     _, binary, target, expect = core_target
@@ -138,7 +127,6 @@ def test_limit_offset_truncated(core_target) -> None:
     assert lines[0].startswith("(map[int64]int64) 0x") and "len=100000" in lines[0]
     assert len(lines) == 1 + 64 + 1, lines[-3:]  # header, default limit 64, "more" line
 
-
 def test_usage_errors(core_target) -> None:
     _, binary, target, _ = core_target
     _one_line_error(inspect(binary, target, "show"), r"missing EXPR")
@@ -159,7 +147,6 @@ def test_usage_errors(core_target) -> None:
     p = subprocess.run([str(INSPECT), str(binary), "version"], capture_output=True, text=True)
     assert p.returncode == 2 and "exactly one of --core or --pid" in p.stderr
 
-
 def test_version_report(core_target) -> None:
     tc, binary, target, expect = core_target
     p = inspect(binary, target, "version", "--json")
@@ -168,7 +155,6 @@ def test_version_report(core_target) -> None:
     assert v["go_version"] == expect["go_version"]
     assert v["impl"] == expect["impl"]
     assert v["debugger"].startswith("lldb version 19.")
-
 
 def test_non_go_binary(tmp_path: Path) -> None:
     src = tmp_path / "hello.c"
@@ -184,7 +170,6 @@ def test_non_go_binary(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.wait()
-
 
 def test_go_release_outside_window(tmp_path: Path) -> None:
     go = shutil.which("go")
@@ -206,7 +191,6 @@ def test_go_release_outside_window(tmp_path: Path) -> None:
     assert cores, "no core"
     p = inspect(exe, ["--core", str(cores[0])], "show", "main.sessions")
     _one_line_error(p, r"outside the supported window go1\.19-go1\.27.*go1\.18\.10")
-
 
 @pytest.mark.parametrize("tc", TCS)
 def test_stripped_binary(tc: fx.Toolchain, tmp_path: Path) -> None:

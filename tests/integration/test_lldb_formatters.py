@@ -26,38 +26,23 @@ MODES = ["core", "live"]
 COMMANDS = ["show main.mUsers --all --json", "show main.mUsers --all",
             "show main.mStructVals --all --json", "show main.mStructVals --all"]
 
-
 def _params() -> list[Any]:
-    out = []
-    for tc in ALL:
-        for mode in MODES:
-            marks = [] if tc.usable else [pytest.mark.skip(reason=f"{tc.id}: {tc.reason}")]
-            out.append(pytest.param(tc, mode, id=f"{tc.id}-{mode}", marks=marks))
-    return out
-
+    return fx.params(MODES)
 
 def _map(r: dict[str, Any]) -> dict[str, Any]:
     assert r["status"] == 0, f"{r['command']}: status {r['status']}: {r['error']}"
     return json.loads(r["output"])["map"]
 
-
 @pytest.mark.parametrize("tc,mode", _params())
 def test_lldb_formatters(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
     binary = fx.build("maps", tc)
-    proc = None
-    if mode == "core":
-        core, expect = fx.make_core(binary, tmp_path)
-        target = ["--core", str(core)]
-    else:
-        proc, expect = fx.run_parked(binary, tmp_path)
-        target = ["--pid", str(proc.pid)]
+    target, expect, proc = fx.start(binary, tmp_path, mode)
     try:
         plain = batch(binary, target, COMMANDS)
         user = batch(binary, [*target, "--formatters", str(USER)], COMMANDS)
         broken = batch(binary, [*target, "--formatters", str(BROKEN)], COMMANDS[:2])
     finally:
-        if proc is not None:
-            fx.stop(proc)
+        fx.stop(proc)
     truth = expect["maps"]
     problems: list[str] = []
 
@@ -109,7 +94,6 @@ def test_lldb_formatters(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
             if sorted_entries(json.loads(outs[i])) != sorted_entries(json.loads(r["output"])):
                 problems.append(f"{r['command']}: GDB and LLDB formatted documents differ")
     assert not problems, f"{tc.id} {mode}: {len(problems)} problems\n" + "\n".join(problems)
-
 
 def test_lldb_formatters_file_that_fails_to_load(tmp_path: Path) -> None:
     tc = next((t for t in ALL if t.usable), None)

@@ -17,25 +17,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import fixtures as fx  # noqa: E402
 from integration.lldb_support import batch  # noqa: E402
 
-ALL = fx.toolchains()
-
-
 # Build flags per kind: "stripped" has neither DWARF nor a symbol table; "nodwarf" (-w) keeps
 # the symbol table, which gomap does not need either.
 FLAGS = {"dwarf": [], "stripped": ["-ldflags=-s -w"], "nodwarf": ["-ldflags=-w"]}
 
-
 def _params(kinds: tuple[str, ...] = ("dwarf", "stripped"),
             modes: tuple[str, ...] = ("core", "live")) -> list[Any]:
-    out = []
-    for tc in ALL:
-        for kind in kinds:
-            for mode in modes:
-                marks = [] if tc.usable else [pytest.mark.skip(reason=f"{tc.id}: {tc.reason}")]
-                out.append(pytest.param(tc, kind, mode, id=f"{tc.id}-{kind}-{mode}",
-                                        marks=marks))
-    return out
-
+    return fx.params(kinds, modes)
 
 def parse_stacks(text: str) -> dict[int, dict[str, Any]]:
     """runtime.Stack(all) text -> {id: {"state", "frames": [(function, file, line)]}}."""
@@ -59,31 +47,22 @@ def parse_stacks(text: str) -> dict[int, dict[str, Any]]:
         out[int(m.group(1))] = {"state": state, "frames": frames}
     return out
 
-
 def _subsequence(want: list[tuple], got: list[tuple]) -> bool:
     it = iter(got)
     return all(any(w == g for g in it) for w in want)
-
 
 @pytest.mark.parametrize("tc,kind,mode", _params() + _params(("nodwarf",), ("core",)))
 def test_goroutines_match_runtime_stack(tc: fx.Toolchain, kind: str, mode: str,
                                         tmp_path: Path) -> None:
     binary = fx.build("goroutines", tc, FLAGS[kind])
-    proc = None
-    if mode == "core":
-        core, expect = fx.make_core(binary, tmp_path)
-        target = ["--core", str(core)]
-    else:
-        proc, expect = fx.run_parked(binary, tmp_path)
-        target = ["--pid", str(proc.pid)]
+    target, expect, proc = fx.start(binary, tmp_path, mode)
     stacks = parse_stacks((tmp_path / "stacks.txt").read_text())
     ids = sorted(g["id"] for g in expect["goroutines"])
     try:
         results = batch(binary, target, ["goroutines --json --frames"] +
                         [f"bt -g {i} --json" for i in ids] + ["bt -g 999999"])
     finally:
-        if proc is not None:
-            fx.stop(proc)
+        fx.stop(proc)
     assert results[0]["status"] == 0, results[0]["error"]
     listing = json.loads(results[0]["output"])
     gs = {g["id"]: g for g in listing["goroutines"]}
@@ -127,7 +106,6 @@ def test_goroutines_match_runtime_stack(tc: fx.Toolchain, kind: str, mode: str,
             problems.append(f"bt -g {gid} differs from the goroutines list")
     assert results[-1]["status"] == 2 and "no goroutine 999999" in results[-1]["error"]
     assert not problems, f"{tc.id} {kind} {mode}:\n" + "\n".join(problems)
-
 
 @pytest.mark.parametrize("tc,kind,mode", _params(kinds=("dwarf",), modes=("core",)))
 def test_pclntab_path_equals_dwarf_path(tc: fx.Toolchain, kind: str, mode: str,

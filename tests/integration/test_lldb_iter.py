@@ -17,33 +17,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import fixtures as fx  # noqa: E402
 from integration.lldb_support import batch  # noqa: E402
 
-ALL = fx.toolchains()
-
-
 def _params() -> list[Any]:
-    out = []
-    for tc in ALL:
-        for mode in ("core", "live"):
-            marks = [] if tc.usable else [pytest.mark.skip(reason=f"{tc.id}: {tc.reason}")]
-            out.append(pytest.param(tc, mode, id=f"{tc.id}-{mode}", marks=marks))
-    return out
-
+    return fx.params(("core", "live"))
 
 def _addr(s: str) -> int:
     return int(s, 16)
-
 
 @pytest.mark.parametrize("tc,mode", _params())
 def test_iterators_found_with_returned_count(tc: fx.Toolchain, mode: str,
                                              tmp_path: Path) -> None:
     binary = fx.build("iterators", tc)
-    proc = None
-    if mode == "core":
-        core, expect = fx.make_core(binary, tmp_path)
-        target = ["--core", str(core)]
-    else:
-        proc, expect = fx.run_parked(binary, tmp_path)
-        target = ["--pid", str(proc.pid)]
+    target, expect, proc = fx.start(binary, tmp_path, mode)
     cases = {c["name"]: c for c in expect["cases"]}
     want = {"large", "small", "reflect"} | ({"pull"} if _at_least(expect["go_version"], 23)
                                             else set())
@@ -58,8 +42,7 @@ def test_iterators_found_with_returned_count(tc: fx.Toolchain, mode: str,
             "iter 0x10 --type main.nosuchtype",
         ])
     finally:
-        if proc is not None:
-            fx.stop(proc)
+        fx.stop(proc)
     assert results[0]["status"] in (0, 1), results[0]["error"]
     doc = json.loads(results[0]["output"])
     assert doc["schema"] == "gomap/1"
@@ -135,7 +118,6 @@ def test_iterators_found_with_returned_count(tc: fx.Toolchain, mode: str,
     if approx:
         print(f"{tc.id} {mode}: approximate: " + "; ".join(approx))
     assert not problems, f"{tc.id} {mode}:\n" + "\n".join(problems)
-
 
 def _at_least(version: str, minor: int) -> bool:
     """go1.23.4 / go1.27rc2 -> compare (major, minor) with (1, minor)."""

@@ -16,7 +16,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import fixtures as fx  # noqa: E402
 from integration.lldb_support import as_int, batch, normalise_maps  # noqa: E402
 
-ALL = fx.toolchains()
 MODES = ["core", "live"]
 # Maps whose layout is checked (classic: grows; swiss: tables).
 LAYOUT_MAPS = ["main.mGrowing", "main.mSameSize", "main.mSmall", "main.mMultiTable",
@@ -29,15 +28,8 @@ SYNC_MAPS = ["main.smEmpty", "main.smMixed", "main.smPromoted", "main.smMany"]
 HEADER_MAPS = ["main.mGrowing", "main.mSameSize", "main.mSmall", "main.mMultiTable",
                "main.mDeleted", "main.mInt100k", "main.mEmpty"]
 
-
 def _params() -> list[Any]:
-    out = []
-    for tc in ALL:
-        for mode in MODES:
-            marks = [] if tc.usable else [pytest.mark.skip(reason=f"{tc.id}: {tc.reason}")]
-            out.append(pytest.param(tc, mode, id=f"{tc.id}-{mode}", marks=marks))
-    return out
-
+    return fx.params(MODES)
 
 def _json(name: str, res: dict[str, Any], key: str, problems: list[str]) -> Any:
     if res["status"] != 0:
@@ -47,7 +39,6 @@ def _json(name: str, res: dict[str, Any], key: str, problems: list[str]) -> Any:
     doc = json.loads(res["output"])
     assert doc["schema"] == "gomap/1"
     return doc[key]
-
 
 def _check_header(name: str, want: dict[str, Any], h: dict[str, Any], impl: str) -> list[str]:
     problems: list[str] = []
@@ -85,7 +76,6 @@ def _check_header(name: str, want: dict[str, Any], h: dict[str, Any], impl: str)
         if st != {"kind": "idle"}:
             problems.append(f"{name}: state {st}, want idle")
     return problems
-
 
 def _check_layout(name: str, want: dict[str, Any], lay: dict[str, Any],
                   impl: str) -> list[str]:
@@ -150,10 +140,8 @@ def _check_layout(name: str, want: dict[str, Any], lay: dict[str, Any],
         problems.append(f"{name}: {full} full ctrl bytes != used {wh['used']}")
     return problems
 
-
 def _go_minor(version: str) -> int:
     return int(version.removeprefix("go").split(".")[1])
-
 
 def _check_sync(name: str, want: dict[str, Any], show: dict[str, Any], header: dict[str, Any],
                 go_version: str) -> list[str]:
@@ -194,17 +182,10 @@ def _check_sync(name: str, want: dict[str, Any], show: dict[str, Any], header: d
                             f"{t['max_depth']}")
     return problems
 
-
 @pytest.mark.parametrize("tc,mode", _params())
 def test_layout_fixture(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
     binary = fx.build("maps", tc)
-    proc = None
-    if mode == "core":
-        core, expect = fx.make_core(binary, tmp_path)
-        target = ["--core", str(core)]
-    else:
-        proc, expect = fx.run_parked(binary, tmp_path)
-        target = ["--pid", str(proc.pid)]
+    target, expect, proc = fx.start(binary, tmp_path, mode)
     commands = [f"header {n} --json" for n in HEADER_MAPS]
     commands += [f"header {n}" for n in ("main.mGrowing", "main.mMultiTable")]
     first_layout = len(commands)
@@ -217,8 +198,7 @@ def test_layout_fixture(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
     try:
         results = batch(binary, target, commands)
     finally:
-        if proc is not None:
-            fx.stop(proc)
+        fx.stop(proc)
     for r, c in zip(results, commands):
         r["command"] = c
     impl = expect["impl"]

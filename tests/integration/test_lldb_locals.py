@@ -18,31 +18,15 @@ from support import fixtures as fx  # noqa: E402
 from integration.lldb_support import batch  # noqa: E402
 from integration.notes import NOTES  # noqa: E402
 
-ALL = fx.toolchains()
 BUILDS = {"noopt": ["-gcflags=all=-N -l"], "opt": []}
 
-
 def _params() -> list[Any]:
-    out = []
-    for tc in ALL:
-        for build in BUILDS:
-            for mode in ("core", "live"):
-                marks = [] if tc.usable else [pytest.mark.skip(reason=f"{tc.id}: {tc.reason}")]
-                out.append(pytest.param(tc, build, mode, id=f"{tc.id}-{build}-{mode}",
-                                        marks=marks))
-    return out
-
+    return fx.params(BUILDS, ("core", "live"))
 
 @pytest.mark.parametrize("tc,build,mode", _params())
 def test_frame_maps(tc: fx.Toolchain, build: str, mode: str, tmp_path: Path) -> None:
     binary = fx.build("goroutines", tc, BUILDS[build])
-    proc = None
-    if mode == "core":
-        core, expect = fx.make_core(binary, tmp_path)
-        target = ["--core", str(core)]
-    else:
-        proc, expect = fx.run_parked(binary, tmp_path)
-        target = ["--pid", str(proc.pid)]
+    target, expect, proc = fx.start(binary, tmp_path, mode)
     try:
         gs = expect["goroutines"] + [expect["main"]]
         bts = batch(binary, target, [f"bt -g {g['id']} --json" for g in gs])
@@ -59,8 +43,7 @@ def test_frame_maps(tc: fx.Toolchain, build: str, mode: str, tmp_path: Path) -> 
                 wanted.append((g, m, k))
         results = batch(binary, target, commands)
     finally:
-        if proc is not None:
-            fx.stop(proc)
+        fx.stop(proc)
     problems, unavailable = [], []
     for i in range(0, len(results), 2):
         g, m, k = wanted[i]

@@ -14,20 +14,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import fixtures as fx  # noqa: E402
-from integration.lldb_support import as_int, batch, normalise_maps  # noqa: E402
+from integration.lldb_support import as_int, batch, show_map_problems  # noqa: E402
 
-ALL = fx.toolchains()
 MODES = ["core", "live"]
 
-
 def _params() -> list[Any]:
-    out = []
-    for tc in ALL:
-        for mode in MODES:
-            marks = [] if tc.usable else [pytest.mark.skip(reason=f"{tc.id}: {tc.reason}")]
-            out.append(pytest.param(tc, mode, id=f"{tc.id}-{mode}", marks=marks))
-    return out
-
+    return fx.params(MODES)
 
 def _check_map(name: str, want: dict[str, Any], show: dict[str, Any],
                header: dict[str, Any], impl: str, source: str) -> list[str]:
@@ -37,25 +29,7 @@ def _check_map(name: str, want: dict[str, Any], show: dict[str, Any],
         return [f"{name}: show failed (status {show['status']}): {show['error']}"]
     got = json.loads(show["output"])
     assert got["schema"] == "gomap/1"
-    m = got["map"]
-    if m["len"] != want["len"]:
-        problems.append(f"{name}: len {m['len']} != {want['len']}")
-    if m["type"] != want["type"]:
-        problems.append(f"{name}: type {m['type']!r} != {want['type']!r}")
-    if m["address"] != want["address"]:
-        problems.append(f"{name}: address {m['address']} != {want['address']}")
-    if m["truncated"]:
-        problems.append(f"{name}: truncated with --all")
-    if not want["nil"] and m["impl"] != impl:
-        problems.append(f"{name}: impl {m['impl']} != {impl}")
-    errors = [d for d in m["diagnostics"] if d["severity"] == "error"]
-    if errors:
-        problems.append(f"{name}: error diagnostics {errors[:3]}")
-    missing, unexpected = fx.compare_entries(normalise_maps(m["entries"]),
-                                             normalise_maps(want["entries"]))
-    if missing or unexpected:
-        problems.append(f"{name}: {len(missing)} missing, {len(unexpected)} unexpected; "
-                        f"missing {missing[:3]} unexpected {unexpected[:3]}")
+    problems += show_map_problems(name, want, got["map"], impl)
     if header["status"] != 0:
         problems.append(f"{name}: header failed: {header['error']}")
     elif want["header"] is not None:
@@ -74,17 +48,10 @@ def _check_map(name: str, want: dict[str, Any], show: dict[str, Any],
             problems.append(f"{name}: header has fields the runtime lacks: {sorted(extra)}")
     return problems
 
-
 @pytest.mark.parametrize("tc,mode", _params())
 def test_maps_fixture(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
     binary = fx.build("maps", tc)
-    proc = None
-    if mode == "core":
-        core, expect = fx.make_core(binary, tmp_path)
-        target = ["--core", str(core)]
-    else:
-        proc, expect = fx.run_parked(binary, tmp_path)
-        target = ["--pid", str(proc.pid)]
+    target, expect, proc = fx.start(binary, tmp_path, mode)
     try:
         names = sorted(expect["maps"])
         commands = []
@@ -93,8 +60,7 @@ def test_maps_fixture(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
                 commands += [f"show {n} --all --json{opt}", f"header {n} --json{opt}"]
         results = batch(binary, target, commands)
     finally:
-        if proc is not None:
-            fx.stop(proc)
+        fx.stop(proc)
     problems: list[str] = []
     for i, n in enumerate(names):
         for j, source in enumerate(("dwarf", "builtin")):

@@ -32,7 +32,6 @@ int main(int argc, char **argv) {
 }
 """
 
-
 def test_loads_into_lldb19() -> None:
     p = subprocess.run(["lldb-19", "-b", "-o", f"plugin load {PLUGIN}", "-o", "gomap version",
                         "-o", "help gomap"], capture_output=True, text=True, timeout=120)
@@ -41,7 +40,6 @@ def test_loads_into_lldb19() -> None:
     assert "debugger: lldb version 19." in p.stdout
     for sub in ("show", "header", "version"):
         assert f"  {sub}" in p.stdout, p.stdout
-
 
 def test_refuses_other_lldb(tmp_path: Path) -> None:
     if not LIBLLDB22.exists():

@@ -188,8 +188,10 @@ def run_parked(binary: Path, outdir: Path, args: Sequence[str] = (),
     return proc, load_expect(outdir)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    """Kill a parked fixture (only this process, by its pid) and reap it."""
+def stop(proc: subprocess.Popen | None) -> None:
+    """Kill a parked fixture (only this process, by its pid) and reap it; None is a no-op."""
+    if proc is None:
+        return
     if proc.poll() is None:
         proc.kill()
     try:
@@ -326,3 +328,30 @@ def check_expect(expect: dict[str, Any], impl: str | None = None) -> list[str]:
         if dups:
             problems.append(f"{name}: duplicate keys {dups[:3]}")
     return problems
+
+
+def params(*dims: Sequence[str]) -> list[Any]:
+    """pytest params: every selected toolchain times each combination of dims, e.g.
+    params(["core", "live"]) gives (tc, mode) with ids "go1.19.8-core", ...; params() gives
+    (tc,). Unusable toolchains are skipped with their reason."""
+    import itertools
+
+    import pytest  # only the tests need it
+    out = []
+    for tc in toolchains():
+        marks = [] if tc.usable else [pytest.mark.skip(reason=f"{tc.id}: {tc.reason}")]
+        for combo in itertools.product(*dims):
+            out.append(pytest.param(tc, *combo, id="-".join([tc.id, *combo]), marks=marks))
+    return out
+
+
+def start(binary: Path, outdir: Path, mode: str, args: Sequence[str] = ()
+          ) -> tuple[list[str], dict[str, Any], subprocess.Popen | None]:
+    """The fixture as a debugger target: mode "core" takes a core (make_core), "live" parks
+    the program (run_parked). Returns (gomap-inspect target args, expect.json, the live
+    process or None); the caller passes the process to stop() when done."""
+    if mode == "core":
+        core, expect = make_core(binary, outdir, args)
+        return ["--core", str(core)], expect, None
+    proc, expect = run_parked(binary, outdir, args)
+    return ["--pid", str(proc.pid)], expect, proc
