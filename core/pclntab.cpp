@@ -145,9 +145,11 @@ bool Pclntab::Parse(const ImageSection &sec, const GoVersion &version, std::stri
   md_.rodata = w[mw.rodata];
   md_.gofunc = w[mw.gofunc];
   // The layout is chosen by version; the section table has to agree with it.
+  // With external linking (cgo) C objects may come first in a section, so
+  // each range only has to lie inside its section.
   auto at = [&](const char *name, uint64_t addr) {
     const ImageSection *s = image_.Find(name);
-    return !s || s->addr == addr;
+    return !s || (addr >= s->addr && addr <= s->addr + s->size);
   };
   // go:func.* (funcdata) is in .rodata up to go1.25 and inside .gopclntab since.
   const ImageSection *rodata = image_.Find(".rodata");
@@ -155,7 +157,8 @@ bool Pclntab::Parse(const ImageSection &sec, const GoVersion &version, std::stri
     return s && a >= s->addr && a < s->addr + s->size;
   };
   bool ok = md_.text < md_.etext && md_.bss <= md_.ebss && md_.noptrbss <= md_.enoptrbss &&
-            at(".bss", md_.bss) && at(".noptrbss", md_.noptrbss) && at(".rodata", md_.rodata) &&
+            at(".bss", md_.bss) && at(".bss", md_.ebss) && at(".noptrbss", md_.noptrbss) &&
+            at(".noptrbss", md_.enoptrbss) && at(".rodata", md_.rodata) && at(".text", md_.text) &&
             (!rodata || within(rodata, md_.gofunc) || within(&sec, md_.gofunc));
   if (!ok) {
     *error = "runtime.firstmoduledata does not have the " + version.Short() +

@@ -111,7 +111,7 @@ protected:
       }
       os << "[" << gs.size() << " goroutines]";
       if (sources.code != "DWARF")
-        os << "\n(no DWARF: names and lines from the pclntab, runtime.g offsets from the "
+        os << "\n(names and lines from the pclntab, runtime.g offsets from the "
            << sources.g_layout << ", allgs from a " << sources.allgs << ")";
       result.AppendMessage(os.str().c_str());
     }

@@ -213,7 +213,7 @@ def test_stripped_binary(tc: fx.Toolchain, tmp_path: Path) -> None:
     assert "no DWARF" in v["target_error"]
     p = inspect(binary, target, "goroutines")
     assert p.returncode == 0, p.stderr
-    assert "(no DWARF: names and lines from the pclntab" in p.stdout
+    assert "(names and lines from the pclntab, runtime.g offsets from the built-in" in p.stdout
     listed = json.loads(inspect(binary, target, "goroutines", "--json").stdout)["goroutines"]
     assert f"[{len(listed)} goroutines]" in p.stdout
     p = inspect(binary, target, "bt", "-g", "1")

@@ -18,8 +18,10 @@ from support import fixtures as fx  # noqa: E402
 from integration.lldb_support import batch  # noqa: E402
 
 # Build flags per kind: "stripped" has neither DWARF nor a symbol table; "nodwarf" (-w) keeps
-# the symbol table, which gomap does not need either.
-FLAGS = {"dwarf": [], "stripped": ["-ldflags=-s -w"], "nodwarf": ["-ldflags=-w"]}
+# the symbol table, which gomap does not need either; "extstripped" is linked by the system
+# linker (as cgo programs often are), which puts C sections before Go's in .text and .bss.
+FLAGS = {"dwarf": [], "stripped": ["-ldflags=-s -w"], "nodwarf": ["-ldflags=-w"],
+         "extstripped": ["-ldflags=-s -w -linkmode=external"]}
 
 def _params(kinds: tuple[str, ...] = ("dwarf", "stripped"),
             modes: tuple[str, ...] = ("core", "live")) -> list[Any]:
@@ -51,7 +53,8 @@ def _subsequence(want: list[tuple], got: list[tuple]) -> bool:
     it = iter(got)
     return all(any(w == g for g in it) for w in want)
 
-@pytest.mark.parametrize("tc,kind,mode", _params() + _params(("nodwarf",), ("core",)))
+@pytest.mark.parametrize("tc,kind,mode",
+                         _params() + _params(("nodwarf", "extstripped"), ("core",)))
 def test_goroutines_match_runtime_stack(tc: fx.Toolchain, kind: str, mode: str,
                                         tmp_path: Path) -> None:
     binary = fx.build("goroutines", tc, FLAGS[kind])
