@@ -105,6 +105,7 @@ std::unique_ptr<Subcommand> NewBacktraceCommand();
 std::unique_ptr<Subcommand> NewLocalsCommand();
 std::unique_ptr<Subcommand> NewLayoutCommand();
 std::unique_ptr<Subcommand> NewIterCommand();
+std::unique_ptr<Subcommand> NewScanCommand();
 
 } // namespace gomap::plugin
 

@@ -52,6 +52,11 @@ const Registration kCommands[] = {
      "reflect.MapIter or a pointer to one, or 0xADDR --type NAME. Without EXPR: scan\n"
      "the stacks (of goroutine ID with -g) for range-loop iterators, reflect.MapIter\n"
      "values on the stack and heap reflect.MapIters pointed at from it."},
+    {"scan", NewScanCommand,
+     "Triage a process or core: the goroutine that died in a map operation and its map, "
+     "other goroutines in map code or at the same line, and header checks of every map in "
+     "package variables and in those goroutines' frames.",
+     "gomap scan [--json]"},
 };
 } // namespace
 
