@@ -99,6 +99,38 @@ protected:
     return Print(args, found, scan, result, error);
   }
 
+public:
+  // For `gomap check`: every iterator on every goroutine stack whose map is
+  // `map_addr`, decoded (the same scan as `gomap iter` without EXPR).
+  bool IteratorsOf(lldb::SBDebugger dbg, bool builtin, uint64_t map_addr,
+                   std::vector<MapIterator> *out, std::string *error) {
+    desc_cache_.clear();
+    iter_layouts_.clear();
+    if (!MakeContext(dbg, &ctx_, error))
+      return false;
+    builtin_ = builtin;
+    std::vector<Goroutine> gs;
+    // `{}`: the default goroutine listing options.
+    if (!ListGoroutines(*ctx_.gt, ctx_.process, {}, true, &gs, error))
+      return false;
+    std::vector<Found> found;
+    Scan(gs, -1, &found);
+    for (const Found &f : found) {
+      std::string why;
+      const MapLayout *ml =
+          f.map_type ? ctx_.gt->LayoutFor(f.map_type, &why, builtin_) : nullptr;
+      if (!ml)
+        continue;
+      IterReport r = DecodeIter(ctx_.gt->memory(), *ml, *IterLayoutFor(ml->impl),
+                                f.addr, Limits{});
+      if (r.map != map_addr)
+        continue;
+      out->push_back(MapIterator{f.addr, f.goroutine, f.frame, f.function,
+                                 std::move(r)});
+    }
+    return true;
+  }
+
 private:
   // Iterator layout for the map implementation, DWARF first.
   const IterLayout *IterLayoutFor(MapImpl impl) {
@@ -496,6 +528,12 @@ private:
 };
 
 } // namespace
+
+bool IteratorsOfMap(lldb::SBDebugger dbg, bool builtin, uint64_t map_addr,
+                    std::vector<MapIterator> *out, std::string *error) {
+  IterCommand scanner;
+  return scanner.IteratorsOf(dbg, builtin, map_addr, out, error);
+}
 
 std::unique_ptr<Subcommand> NewIterCommand() {
   return std::make_unique<IterCommand>();

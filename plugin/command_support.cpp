@@ -185,6 +185,11 @@ static bool ResolveExpr(Context &ctx, const ParsedArgs &args, MapRef *ref, std::
 // Resolves EXPR to a map and its layout, and checks the header is a map.
 bool ResolveMapTarget(lldb::SBDebugger dbg, const ParsedArgs &args, MapTarget *mt,
                       std::string *error) {
+  return ResolveMapRef(dbg, args, mt, error) && CheckHeader(*mt, error);
+}
+
+bool ResolveMapRef(lldb::SBDebugger dbg, const ParsedArgs &args, MapTarget *mt,
+                   std::string *error) {
   if (!MakeContext(dbg, &mt->ctx, error))
     return false;
   if (!ResolveExpr(mt->ctx, args, &mt->ref, error))
@@ -195,7 +200,7 @@ bool ResolveMapTarget(lldb::SBDebugger dbg, const ParsedArgs &args, MapTarget *m
     *error = "no layout for " + mt->ref.type->name + ": " + why;
     return false;
   }
-  return CheckHeader(*mt, error);
+  return true;
 }
 
 // A header that cannot be read, or fails an invariant, means EXPR is not a

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/diagnostics.h"
+#include "core/iter.h"
 #include "core/map.h"
 #include "lldb/API/SBCommandInterpreter.h"
 #include "lldb/API/SBCommandReturnObject.h"
@@ -95,6 +96,23 @@ struct MapTarget {
 // that cannot be read or fails an invariant is an error in one line.
 bool ResolveMapTarget(lldb::SBDebugger dbg, const ParsedArgs &args, MapTarget *mt,
                       std::string *error);
+// ResolveMapTarget without reading the header (mt->header stays empty): for
+// `gomap check`, which reports a corrupt header as findings instead.
+bool ResolveMapRef(lldb::SBDebugger dbg, const ParsedArgs &args, MapTarget *mt,
+                   std::string *error);
+
+// An iterator found on a goroutine stack, decoded (plugin/cmd_iter.cpp).
+struct MapIterator {
+  uint64_t address = 0;
+  int64_t goroutine = -1;
+  int frame = -1;
+  std::string function;
+  IterReport report;
+};
+// Every iterator on every goroutine stack over the map at `map_addr` (the
+// stack scan of `gomap iter`); false with *error when goroutines cannot be listed.
+bool IteratorsOfMap(lldb::SBDebugger dbg, bool builtin, uint64_t map_addr,
+                    std::vector<MapIterator> *out, std::string *error);
 
 // Subcommand factories (one file each; registered in commands.cpp).
 std::unique_ptr<Subcommand> NewVersionCommand();
@@ -105,6 +123,7 @@ std::unique_ptr<Subcommand> NewBacktraceCommand();
 std::unique_ptr<Subcommand> NewLocalsCommand();
 std::unique_ptr<Subcommand> NewLayoutCommand();
 std::unique_ptr<Subcommand> NewIterCommand();
+std::unique_ptr<Subcommand> NewCheckCommand();
 std::unique_ptr<Subcommand> NewScanCommand();
 
 } // namespace gomap::plugin

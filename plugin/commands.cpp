@@ -45,6 +45,12 @@ const Registration kCommands[] = {
      "Show a Go map's physical structure: classic buckets, overflow chains and evacuation; "
      "swiss directory, tables and groups.",
      "gomap layout EXPR [-g ID] [-f K] [--limit N] [--all] [--json]"},
+    {"check", NewCheckCommand,
+     "Check one Go map's integrity: header invariants, buckets / tables and "
+     "groups, count vs entries walked, and its iterators on goroutine stacks.",
+     "gomap check EXPR [-g ID] [-f K] [--json] [--no-iterators]\n"
+     "Walks every entry and the whole physical structure (within the work caps)\n"
+     "and prints a summary line and one line per diagnostic."},
     {"iter", NewIterCommand,
      "Decode a Go map iterator, or find every map iterator on every goroutine stack.",
      "gomap iter [EXPR] [-g ID] [-f K] [--json]\n"
