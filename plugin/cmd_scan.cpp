@@ -1,12 +1,13 @@
 // `gomap scan`: whole-process/core triage. Which goroutine died in a map
 // operation and on which map, which other goroutines were in map operations or
-// at the same source line, and the header checks of every map reachable from
-// package variables and from the user frames of those goroutines.
+// at the same source line, and `gomap check` (core/check.h) of every map
+// reachable from package variables and from the user frames of those goroutines.
 #include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "core/check.h"
 #include "core/map_ops.h"
 #include "core/runtime_g.h"
 #include "core/value.h"
@@ -195,7 +196,7 @@ protected:
     for (auto &mg : touching)
       mg.maps = StackReferences(gt.memory(), mg, by_address);
 
-    // Header checks.
+    // gomap check of each map.
     DiagnosticSink findings;
     Json maps_json = Json::array();
     std::ostringstream os;
@@ -205,24 +206,28 @@ protected:
       Json j{{"name", km.name}, {"type", km.type->name}, {"address", HexAddr(km.address)}};
       std::string why;
       const MapLayout *layout = gt.LayoutFor(km.type, &why);
-      MapHeader h;
       DiagnosticSink sink;
       if (!layout) {
-        sink.Add(DiagCode::UnsupportedLayout, Severity::Error, km.name + ": " + why, km.address);
-      } else if (ReadHeader(gt.memory(), *layout, km.address, &h, sink)) {
-        j["impl"] = std::string(ImplName(h.impl));
-        j["len"] = h.len;
-        writing[i] = h.writing;
-        if (h.writing)
-          sink.Add(DiagCode::WritingFlagSet, Severity::Warning,
-                   km.name + ": a write was in progress (writing flag set)", km.address);
+        sink.Add(DiagCode::UnsupportedLayout, Severity::Error, why, km.address);
+      } else {
+        // gomap check on it: header, structure and count, within the walk limits.
+        CheckReport r = CheckMap(gt.memory(), *layout, km.address, Limits{});
+        if (r.header_ok) {
+          j["impl"] = std::string(ImplName(r.header.impl));
+          j["len"] = r.header.len;
+          j["walked"] = r.walked.entries;
+          writing[i] = r.header.writing;
+        }
+        j["truncated"] = r.truncated;
+        sink.Append(r.diags);
       }
       j["writing"] = writing[i];
       Json diags = Json::array();
-      for (const auto &d : sink.items())
+      for (const auto &d : sink.items()) {
         diags.push_back(DiagnosticJson(d));
+        findings.Add(d.code, d.severity, km.name + ": " + d.message, d.address);
+      }
       j["diagnostics"] = diags;
-      findings.Append(sink);
       maps_json.push_back(j);
     }
 
