@@ -18,7 +18,6 @@ from support import corefile  # noqa: E402
 from support import fixtures as fx  # noqa: E402
 from integration.lldb_support import as_int, batch, inspect  # noqa: E402
 
-ALL = fx.toolchains()
 MODES = ["core", "live"]
 # One classic and one swiss toolchain for the corruption and usage tests.
 PICK = [t for t in fx.toolchains() if t.usable and (t.impl, t.experiment) in
@@ -32,33 +31,19 @@ COUNT_OFF = 0
 BUCKETS_OFF = 16
 UNMAPPED = 0x10000  # below every Go binary's text; in no PT_LOAD of a core
 
-
 def _params() -> list[Any]:
-    out = []
-    for tc in ALL:
-        for mode in MODES:
-            marks = [] if tc.usable else [pytest.mark.skip(reason=f"{tc.id}: {tc.reason}")]
-            out.append(pytest.param(tc, mode, id=f"{tc.id}-{mode}", marks=marks))
-    return out
-
+    return fx.params(MODES)
 
 @pytest.mark.parametrize("tc,mode", _params())
 def test_every_fixture_map_checks_clean(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
     binary = fx.build("maps", tc)
-    proc = None
-    if mode == "core":
-        core, expect = fx.make_core(binary, tmp_path)
-        target = ["--core", str(core)]
-    else:
-        proc, expect = fx.run_parked(binary, tmp_path)
-        target = ["--pid", str(proc.pid)]
+    target, expect, proc = fx.start(binary, tmp_path, mode)
     names = sorted(expect["maps"])
     commands = [f"check {n} --json" for n in names] + ["check main.mGrowing"]
     try:
         results = batch(binary, target, commands)
     finally:
-        if proc is not None:
-            fx.stop(proc)
+        fx.stop(proc)
     problems: list[str] = []
     for n, c, r in zip(names, commands, results):
         if r["status"] != 0:
@@ -85,7 +70,6 @@ def test_every_fixture_map_checks_clean(tc: fx.Toolchain, mode: str, tmp_path: P
         problems.append(f"check text: {text!r}")
     assert not problems, "\n".join(problems)
 
-
 @pytest.fixture(scope="module", params=TCS)
 def core_target(request, tmp_path_factory):
     tc = request.param
@@ -94,23 +78,19 @@ def core_target(request, tmp_path_factory):
     core, expect = fx.make_core(binary, tmp)
     return tc, binary, core, expect, tmp
 
-
 def _addr(d: dict[str, Any]) -> int | None:
     return int(d["address"], 16) if d.get("address") else None
-
 
 def _header(binary: Path, core: Path, name: str) -> dict[str, Any]:
     p = inspect(binary, ["--core", str(core)], "header", name, "--json")
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout)["header"]
 
-
 def _check(binary: Path, core: Path, name: str) -> tuple[subprocess.CompletedProcess,
                                                          dict[str, Any]]:
     p = inspect(binary, ["--core", str(core)], "check", name, "--json")
     assert p.returncode in (0, 1), f"rc={p.returncode}\n{p.stdout}\n{p.stderr}"
     return p, json.loads(p.stdout)["check"]
-
 
 @pytest.mark.parametrize("name", ["main.mStrings", "main.mSmall"])
 def test_wrong_count_in_a_patched_core(core_target, name: str) -> None:
@@ -136,7 +116,6 @@ def test_wrong_count_in_a_patched_core(core_target, name: str) -> None:
                     r"\d+ errors?", t.stdout), t.stdout
     assert "error inconsistent: " in t.stdout and f"{noun} = {n + 5}" in t.stdout
 
-
 @pytest.mark.parametrize("name", ["main.mStrings", "main.mSmall"])
 def test_bucket_pointer_at_unmapped_memory(core_target, name: str) -> None:
     tc, binary, core, expect, tmp = core_target
@@ -157,7 +136,6 @@ def test_bucket_pointer_at_unmapped_memory(core_target, name: str) -> None:
     assert any(d["code"] == "inconsistent" and _addr(d) == addr
                for d in ch["diagnostics"]), ch["diagnostics"]
 
-
 def test_usage_errors(core_target) -> None:
     _, binary, core, _, _ = core_target
     target = ["--core", str(core)]
@@ -172,9 +150,7 @@ def test_usage_errors(core_target) -> None:
                  if ln.strip() and "no plugin for the language" not in ln]
         assert len(lines) == 1 and re.search(pattern, lines[0]), p.stderr
 
-
 ITER_TYPES = {"large": "map[int]int", "small": "map[string]int", "reflect": "map[int]string"}
-
 
 @pytest.mark.parametrize("tc", [p.values[0] for p in TCS], ids=[p.id for p in TCS])
 def test_iterators_of_the_map_are_found(tc: fx.Toolchain, tmp_path: Path) -> None:
