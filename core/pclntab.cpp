@@ -256,7 +256,7 @@ std::optional<int32_t> Pclntab::PcData(const Func &f, uint32_t table, uint64_t p
 uint64_t Pclntab::FuncData(const Func &f, uint32_t index) const {
   uint32_t npcdata = 0, off = 0;
   uint64_t hdr = go120_ ? 44 : 40;
-  if (!U32(pcln_ + f.off + 28, &npcdata) || f.off + hdr > size_)
+  if (!U32(pcln_ + f.off + 28, &npcdata) || pcln_ + f.off + hdr > size_)
     return 0;
   uint8_t nfuncdata = tab_[pcln_ + f.off + hdr - 1];
   if (index >= nfuncdata || !U32(pcln_ + f.off + hdr + npcdata * 4 + index * 4, &off) ||

@@ -207,7 +207,7 @@ std::vector<std::string> FindWaitReasons(const BinaryImage &image) {
       if (w[1] != 0 || w[3] != kLen || std::find(at.begin(), at.end(), w[2]) == at.end())
         continue;
       out.push_back("");
-      for (uint64_t e = off - 16 + 16; out.size() < kMaxReasons && e + 16 <= s.size; e += 16) {
+      for (uint64_t e = off; out.size() < kMaxReasons && e + 16 <= s.size; e += 16) {
         uint64_t str[2];
         std::memcpy(str, s.data + e, 16);
         std::string text(std::min<uint64_t>(str[1], kMaxLen), '\0');

@@ -54,11 +54,9 @@ Json SourcesJson(const GoroutineSources &s) {
 // Goroutines need no names: they work on binaries without DWARF.
 bool List(lldb::SBDebugger dbg, const ParsedArgs &args, Context *ctx, std::vector<Goroutine> *gs,
           GoroutineSources *sources, std::string *error) {
-  if (!MakeContext(dbg, ctx, error, /*needs_names=*/false))
-    return false;
   GoroutineOptions opts;
   opts.pclntab = args.Has("pclntab");
-  return ListGoroutines(*ctx->gt, ctx->process, opts, true, gs, error, sources);
+  return MakeGoroutineContext(dbg, ctx, gs, error, /*needs_names=*/false, &opts, sources);
 }
 
 std::string StateText(const Goroutine &g) {

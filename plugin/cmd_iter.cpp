@@ -106,13 +106,10 @@ public:
                    std::vector<MapIterator> *out, std::string *error) {
     desc_cache_.clear();
     iter_layouts_.clear();
-    if (!MakeContext(dbg, &ctx_, error))
+    std::vector<Goroutine> gs;
+    if (!MakeGoroutineContext(dbg, &ctx_, &gs, error))
       return false;
     builtin_ = builtin;
-    std::vector<Goroutine> gs;
-    // `{}`: the default goroutine listing options.
-    if (!ListGoroutines(*ctx_.gt, ctx_.process, {}, true, &gs, error))
-      return false;
     std::vector<Found> found;
     Scan(gs, -1, &found);
     for (const Found &f : found) {

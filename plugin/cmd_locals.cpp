@@ -18,12 +18,10 @@ protected:
   bool Run(lldb::SBDebugger dbg, const ParsedArgs &args,
            lldb::SBCommandReturnObject &result, std::string *error) override {
     Context ctx;
-    if (!MakeContext(dbg, &ctx, error))
+    std::vector<Goroutine> gs;
+    if (!MakeGoroutineContext(dbg, &ctx, &gs, error))
       return false;
     GoTarget &gt = *ctx.gt;
-    std::vector<Goroutine> gs;
-    if (!ListGoroutines(gt, ctx.process, GoroutineOptions{}, true, &gs, error))
-      return false;
     const Goroutine *g = PickGoroutine(gs, ctx, args, false, error);
     if (!g)
       return false;

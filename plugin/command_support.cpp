@@ -47,6 +47,14 @@ bool MakeContext(lldb::SBDebugger dbg, Context *ctx, std::string *error, bool ne
   return true;
 }
 
+bool MakeGoroutineContext(lldb::SBDebugger dbg, Context *ctx, std::vector<Goroutine> *gs,
+                          std::string *error, bool needs_names, const GoroutineOptions *opts,
+                          GoroutineSources *sources) {
+  return MakeContext(dbg, ctx, error, needs_names) &&
+         ListGoroutines(*ctx->gt, ctx->process, opts ? *opts : GoroutineOptions{}, true, gs,
+                        error, sources);
+}
+
 static std::vector<std::string> Argv(char **command) {
   std::vector<std::string> out;
   for (char **p = command; p && *p; ++p)

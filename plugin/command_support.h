@@ -46,6 +46,16 @@ struct Context {
 bool MakeContext(lldb::SBDebugger dbg, Context *ctx, std::string *error,
                  bool needs_names = true);
 
+struct Goroutine;
+struct GoroutineOptions;
+struct GoroutineSources;
+// MakeContext, then every goroutine with its backtrace (plugin/goroutines.h);
+// false with *error. `opts` null: the default options.
+bool MakeGoroutineContext(lldb::SBDebugger dbg, Context *ctx, std::vector<Goroutine> *gs,
+                          std::string *error, bool needs_names = true,
+                          const GoroutineOptions *opts = nullptr,
+                          GoroutineSources *sources = nullptr);
+
 void PrintJson(lldb::SBCommandReturnObject &result, const Json &doc);
 // Reads a numeric option if present; false with *error when malformed.
 bool UintOption(const ParsedArgs &args, const char *name, uint64_t *out, std::string *error);
@@ -77,7 +87,6 @@ private:
   size_t min_args_, max_args_;
 };
 
-struct Goroutine;
 // The goroutine -g names, or without -g the one on LLDB's selected thread;
 // null with *error (none when `quiet` and there is no -g).
 const Goroutine *PickGoroutine(const std::vector<Goroutine> &gs, const Context &ctx,

@@ -271,6 +271,23 @@ TEST(Pclntab, TruncatedPcTableGivesNoValue) {
   EXPECT_FALSE(t2->CfaOffset(kText + 0x110));
 }
 
+TEST(Pclntab, FuncAtTheEndOfTheSectionStaysInBounds) {
+  Binary b(true);
+  uint64_t pclnoff = 0;
+  std::memcpy(&pclnoff, b.pcln.data() + 64, 8);
+  // main.leaf's _func moved to the last 4 bytes: only its entryOff fits.
+  Put32(b.pcln, b.pcln.size(), 0x100);
+  Put32(b.pcln, pclnoff + 12, uint32_t(b.pcln.size() - 4 - pclnoff));
+  std::string error;
+  auto t = b.Open(&error);
+  ASSERT_TRUE(t) << error;
+  ASSERT_TRUE(t->FuncAt(kText + 0x150));
+  std::vector<SourceFrame> f = t->Symbolize(kText + 0x150); // ASan: no read past the end
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].line, 0u);
+  EXPECT_FALSE(t->CfaOffset(kText + 0x150));
+}
+
 // runtime.allgs found by scanning .bss: decoys are skipped, the slice that
 // runtime.allgptr repeats and whose elements look like g's wins.
 TEST(RuntimeG, FindAllgsByScanningBss) {
