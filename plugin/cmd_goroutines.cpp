@@ -5,6 +5,7 @@
 #include "core/value.h"
 #include "plugin/command_support.h"
 #include "plugin/goroutines.h"
+#include "plugin/selection.h"
 
 namespace gomap::plugin {
 
@@ -125,39 +126,41 @@ public:
 protected:
   bool Run(lldb::SBDebugger dbg, const ParsedArgs &args,
            lldb::SBCommandReturnObject &result, std::string *error) override {
-    uint64_t id = 0;
-    if (!args.Has("goroutine")) {
-      *error = "which goroutine? give -g ID (ids as listed by 'gomap goroutines')";
-      return false;
-    }
-    if (!UintOption(args, "goroutine", &id, error))
-      return false;
     Context ctx;
     std::vector<Goroutine> gs;
     GoroutineSources sources;
     if (!List(dbg, args, &ctx, &gs, &sources, error))
       return false;
-    const Goroutine *g = nullptr;
-    for (const auto &x : gs)
-      if (uint64_t(x.id) == id)
-        g = &x;
-    if (!g) {
-      *error = "no goroutine " + std::to_string(id) + " (" + std::to_string(gs.size()) +
-               " live goroutines; see 'gomap goroutines')";
+    FrameChoice fc;
+    if (!ChooseFrame(gs, ctx.process, args, true, &fc, error))
       return false;
-    }
+    const Goroutine *g = fc.g;
+    // LLDB's own numbers for the frames of a goroutine on a thread.
+    std::vector<int> lldb_index(g->frames.size(), -1);
+    if (g->thread_id)
+      lldb_index = LldbFrameIndexes(*g, ctx.process.GetThreadByID(g->thread_id));
     if (args.Has("json")) {
-      PrintJson(result, Json{{"schema", "gomap/1"},
-                             {"goroutine", GoroutineJson(*g, true)},
+      Json j = GoroutineJson(*g, true);
+      for (size_t i = 0; i < g->frames.size(); ++i)
+        j["frames"][i]["lldb_frame"] = lldb_index[i] >= 0 ? Json(lldb_index[i]) : Json(nullptr);
+      j["selected_frame"] = fc.frame_chosen ? Json(fc.frame) : Json(nullptr);
+      PrintJson(result, Json{{"schema", "gomap/1"}, {"goroutine", j},
                              {"sources", SourcesJson(sources)}});
     } else {
       std::ostringstream os;
-      os << "Goroutine " << g->id << " [" << StateText(*g) << "]\n";
+      os << "Goroutine " << g->id << " [" << StateText(*g) << "]";
+      if (g->thread_id)
+        os << " (frame numbers: gomap, then LLDB's for thread " << g->thread_id << ")";
+      os << "\n";
       for (size_t i = 0; i < g->frames.size(); ++i) {
         const GoFrame &f = g->frames[i];
-        os << i << (i < 10 ? "  " : " ") << HexAddr(f.pc) << " in "
-           << (f.source.function.empty() ? "?" : f.source.function)
-           << (f.inlined ? " (inlined)" : "") << "\n   at " << f.source.file << ":"
+        std::string mark = fc.frame_chosen && fc.frame == i ? "* " : "  ";
+        std::string lldb = lldb_index[i] >= 0 ? "#" + std::to_string(lldb_index[i]) : "";
+        os << mark << i << (i < 10 ? "  " : " ");
+        if (g->thread_id)
+          os << lldb << std::string(lldb.size() < 4 ? 4 - lldb.size() : 1, ' ');
+        os << HexAddr(f.pc) << " in " << (f.source.function.empty() ? "?" : f.source.function)
+           << (f.inlined ? " (inlined)" : "") << "\n     at " << f.source.file << ":"
            << f.source.line << "\n";
       }
       if (!g->unwind_error.empty())
@@ -169,11 +172,78 @@ protected:
   }
 };
 
+// `gomap goroutine [ID [K]]`: selects goroutine ID (and its frame K) for the
+// commands that follow, like Delve's `goroutine ID` / `frame K`, until the
+// process resumes; without ID, says which goroutine and frame are selected.
+class GoroutineCommand : public Subcommand {
+public:
+  GoroutineCommand() : Subcommand("goroutine", {kJson}, 0, 2) {}
+
+protected:
+  bool Run(lldb::SBDebugger dbg, const ParsedArgs &args,
+           lldb::SBCommandReturnObject &result, std::string *error) override {
+    Context ctx;
+    std::vector<Goroutine> gs;
+    if (!List(dbg, args, &ctx, &gs, nullptr, error))
+      return false;
+    ParsedArgs pick = args;
+    if (!args.positional.empty())
+      pick.options["goroutine"] = args.positional[0];
+    if (args.positional.size() > 1)
+      pick.options["frame"] = args.positional[1];
+    FrameChoice fc;
+    if (!ChooseFrame(gs, ctx.process, pick, true, &fc, error))
+      return false;
+    if (!args.positional.empty())
+      SelectGoroutine(ctx.process, *fc.g, fc.frame);
+    return Report(ctx, *fc.g, fc.frame, args, result);
+  }
+
+public:
+  static bool Report(const Context &ctx, const Goroutine &g, size_t k, const ParsedArgs &args,
+                     lldb::SBCommandReturnObject &result) {
+    if (args.Has("json")) {
+      Json j{{"goroutine", g.id}, {"frame", k}, {"status", g.status_name}};
+      j["thread"] = g.thread_id ? Json(g.thread_id) : Json(nullptr);
+      j["function"] = k < g.frames.size() ? g.frames[k].source.function : "";
+      PrintJson(result, Json{{"schema", "gomap/1"}, {"selected", j}});
+    } else {
+      result.AppendMessage((DescribeFrame(g, k, ctx.process) + " [" + StateText(g) + "]").c_str());
+    }
+    result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+    return true;
+  }
+};
+
+// `gomap frame K`: selects frame K of the selected goroutine.
+class FrameCommand : public Subcommand {
+public:
+  FrameCommand() : Subcommand("frame", {kJson, kGoroutine}, 1, 1) {}
+
+protected:
+  bool Run(lldb::SBDebugger dbg, const ParsedArgs &args,
+           lldb::SBCommandReturnObject &result, std::string *error) override {
+    Context ctx;
+    std::vector<Goroutine> gs;
+    if (!List(dbg, args, &ctx, &gs, nullptr, error))
+      return false;
+    ParsedArgs pick = args;
+    pick.options["frame"] = args.positional[0];
+    FrameChoice fc;
+    if (!ChooseFrame(gs, ctx.process, pick, true, &fc, error))
+      return false;
+    SelectGoroutine(ctx.process, *fc.g, fc.frame);
+    return GoroutineCommand::Report(ctx, *fc.g, fc.frame, args, result);
+  }
+};
+
 } // namespace
 
 std::unique_ptr<Subcommand> NewGoroutinesCommand() {
   return std::make_unique<GoroutinesCommand>();
 }
 std::unique_ptr<Subcommand> NewBacktraceCommand() { return std::make_unique<BacktraceCommand>(); }
+std::unique_ptr<Subcommand> NewGoroutineCommand() { return std::make_unique<GoroutineCommand>(); }
+std::unique_ptr<Subcommand> NewFrameCommand() { return std::make_unique<FrameCommand>(); }
 
 } // namespace gomap::plugin

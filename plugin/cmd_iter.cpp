@@ -9,6 +9,7 @@
 #include "core/iter.h"
 #include "core/value.h"
 #include "plugin/command_support.h"
+#include "plugin/selection.h"
 #include "plugin/frames.h"
 #include "plugin/goroutines.h"
 
@@ -265,6 +266,18 @@ private:
     std::string path, where, err;
     OverlayReader mem(gt.memory());
     const bool select = only >= 0 || args.Has("frame");
+    std::string root;
+    std::vector<PathStep> steps;
+    if (!ParsePath(expr, &root, &steps, error))
+      return false;
+    // Go's scoping from the selected frame: its variables shadow globals.
+    FrameChoice fc;
+    std::string ignored;
+    if (!select && ChooseFrame(gs, ctx_.process, args, false, &fc, &ignored)) {
+      FrameScope scope = MakeScope(gt, ctx_.process, *fc.g, fc.frame);
+      if (scope.Find(root))
+        return ResolveInFrame(gt, expr, scope, mem, *fc.g, fc.frame, t, addr, f, error);
+    }
     if (!select &&
         ResolvePath(gt, expr, nullptr, mem, t, addr, &path, &where, &err))
       return true;
@@ -283,10 +296,6 @@ private:
       for (const auto &g : gs)
         if (&g != sel)
           order.push_back(&g);
-    std::string root;
-    std::vector<PathStep> steps;
-    if (!ParsePath(expr, &root, &steps, error))
-      return false;
     for (const Goroutine *g : order) {
       std::vector<size_t> frames;
       if (args.Has("frame")) {
@@ -303,25 +312,29 @@ private:
         if (k >= g->frames.size())
           continue;
         FrameScope scope = MakeScope(gt, ctx_.process, *g, k);
-        if (!scope.Find(root))
-          continue;
-        err.clear();
-        if (!ResolvePath(gt, expr, &scope, mem, t, addr, &path, &where, &err)) {
-          *error = err;
-          return false;
-        }
-        f->goroutine = g->id;
-        f->frame = int(k);
-        f->function = scope.function;
-        if (*addr >= OverlayBase()) {
-          *error = expr + " is held in registers; give its address";
-          return false;
-        }
-        return true;
+        if (scope.Find(root))
+          return ResolveInFrame(gt, expr, scope, mem, *g, k, t, addr, f, error);
       }
     }
     *error = err.empty() ? "no variable named '" + root + "'" : err;
     return false;
+  }
+
+  // EXPR resolved in frame k of g (whose variables include its root).
+  static bool ResolveInFrame(GoTarget &gt, const std::string &expr, const FrameScope &scope,
+                     OverlayReader &mem, const Goroutine &g, size_t k, const Type **t,
+                     uint64_t *addr, Found *f, std::string *error) {
+    std::string path, where;
+    if (!ResolvePath(gt, expr, &scope, mem, t, addr, &path, &where, error))
+      return false;
+    f->goroutine = g.id;
+    f->frame = int(k);
+    f->function = scope.function;
+    if (*addr >= OverlayBase()) {
+      *error = expr + " is held in registers; give its address";
+      return false;
+    }
+    return true;
   }
 
   static uint64_t OverlayBase() { return 0xffff900000000000ull; }

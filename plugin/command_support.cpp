@@ -6,6 +6,7 @@
 #include "lldb/API/SBUnixSignals.h"
 #include "plugin/frames.h"
 #include "plugin/goroutines.h"
+#include "plugin/selection.h"
 
 namespace gomap::plugin {
 
@@ -97,26 +98,18 @@ bool HasErrorDiagnostics(const Json &diags) {
 
 const Goroutine *PickGoroutine(const std::vector<Goroutine> &gs, const Context &ctx,
                                const ParsedArgs &args, bool quiet, std::string *error) {
-  if (args.Has("goroutine")) {
-    uint64_t id = 0;
-    if (!UintOption(args, "goroutine", &id, error))
-      return nullptr;
-    for (const auto &x : gs)
-      if (uint64_t(x.id) == id)
-        return &x;
-    *error = "no goroutine " + std::to_string(id) + " (see 'gomap goroutines')";
+  FrameChoice fc;
+  if (!ChooseFrame(gs, ctx.process, args, !quiet, &fc, error))
     return nullptr;
-  }
-  const Goroutine *g = SelectedGoroutine(gs, ctx.process);
-  if (!g && !quiet)
-    *error = "no goroutine runs on the selected thread; give -g ID";
-  return g;
+  return fc.g;
 }
 
-// Resolves EXPR (args.positional[0]) to a map: in the frame -g/-f select; with
-// -g alone, in the innermost frame of that goroutine that has the root name;
-// with neither, a package-level variable first, then the goroutine on LLDB's
-// selected thread.
+// Resolves EXPR (args.positional[0]) to a map as Go scopes names, from the
+// frame ChooseFrame picks (-g/-f, `gomap goroutine`, LLDB's selected thread and
+// frame): that frame's variables, then its package's, then a qualified name.
+// -g without -f searches that goroutine's frames, the innermost user frame
+// first, for one that has the root name. With no goroutine on the selected
+// thread, package-level variables only.
 static bool ResolveExpr(Context &ctx, const ParsedArgs &args, MapRef *ref, std::string *error) {
   GoTarget &gt = *ctx.gt;
   const std::string &expr = args.positional[0];
@@ -125,69 +118,43 @@ static bool ResolveExpr(Context &ctx, const ParsedArgs &args, MapRef *ref, std::
   bool select = args.Has("goroutine") || args.Has("frame");
   if (is_addr)
     return ResolveMap(gt, expr, type, nullptr, ref, error);
-  if (!select && ResolveMap(gt, expr, type, nullptr, ref, error))
-    return true;
   std::string root;
   std::vector<PathStep> steps;
-  std::string perr;
-  if (!ParsePath(expr, &root, &steps, &perr)) {
-    *error = perr;
+  if (!ParsePath(expr, &root, &steps, error))
     return false;
-  }
   std::vector<Goroutine> gs;
   std::string gerr;
   if (!ListGoroutines(gt, ctx.process, GoroutineOptions{}, true, &gs, &gerr)) {
-    if (select)
+    if (select) {
       *error = gerr;
-    return false; // keep the package-level error otherwise
-  }
-  const Goroutine *g = PickGoroutine(gs, ctx, args, !select, error);
-  if (!g)
-    return false; // without -g/-f, the package-level error stands
-  if (args.Has("frame")) {
-    uint64_t k = 0;
-    if (!UintOption(args, "frame", &k, error))
-      return false;
-    if (k >= g->frames.size()) {
-      *error = "goroutine " + std::to_string(g->id) + " has " +
-               std::to_string(g->frames.size()) + " frames; frame " + std::to_string(k) +
-               " is out of range (see 'gomap bt -g " + std::to_string(g->id) + "')";
       return false;
     }
-    FrameScope scope = MakeScope(gt, ctx.process, *g, k);
-    error->clear();
-    return ResolveMap(gt, expr, type, &scope, ref, error);
+    return ResolveMap(gt, expr, type, nullptr, ref, error);
   }
-  // User frames first (runtime frames have locals named m, c, t too), from
-  // the innermost user frame outward, then the frames inside it.
-  std::vector<size_t> order;
-  size_t first_user = g->user_frame >= 0 ? size_t(g->user_frame) : 0;
-  for (size_t k = first_user; k < g->frames.size(); ++k)
-    order.push_back(k);
-  for (size_t k = 0; k < first_user; ++k)
-    order.push_back(k);
-  for (size_t k : order) {
-    FrameScope scope = MakeScope(gt, ctx.process, *g, k);
-    if (scope.Find(root)) {
-      error->clear();
-      return ResolveMap(gt, expr, type, &scope, ref, error);
+  FrameChoice fc;
+  if (!ChooseFrame(gs, ctx.process, args, select, &fc, error)) {
+    if (select || !error->empty())
+      return false;
+    return ResolveMap(gt, expr, type, nullptr, ref, error); // no goroutine here
+  }
+  const Goroutine &g = *fc.g;
+  if (fc.source == "-g" && !fc.frame_chosen) {
+    // User frames first (runtime frames have locals named m, c, t too), from
+    // the innermost user frame outward, then the frames inside it.
+    size_t first_user = g.user_frame >= 0 ? size_t(g.user_frame) : 0;
+    std::vector<size_t> order;
+    for (size_t k = first_user; k < g.frames.size(); ++k)
+      order.push_back(k);
+    for (size_t k = 0; k < first_user; ++k)
+      order.push_back(k);
+    for (size_t k : order) {
+      FrameScope scope = MakeScope(gt, ctx.process, g, k);
+      if (scope.Find(root))
+        return ResolveMap(gt, expr, type, &scope, ref, error);
     }
   }
-  // Not a variable of any frame: a package-level variable is valid anywhere.
-  if (select) {
-    std::string gerr2;
-    if (ResolveMap(gt, expr, type, nullptr, ref, &gerr2))
-      return true;
-  }
-  if (select || error->empty()) {
-    std::string names;
-    for (size_t k = 0; k < g->frames.size(); ++k)
-      for (const auto &n : MapVariables(MakeScope(gt, ctx.process, *g, k)))
-        names += (names.empty() ? "" : ", ") + n + " (frame " + std::to_string(k) + ")";
-    *error = "no variable named '" + root + "' in any frame of goroutine " +
-             std::to_string(g->id) + "; map variables: " + (names.empty() ? "none" : names);
-  }
-  return false;
+  FrameScope scope = MakeScope(gt, ctx.process, g, fc.frame);
+  return ResolveMap(gt, expr, type, &scope, ref, error);
 }
 
 // Resolves EXPR to a map and its layout, and checks the header is a map.

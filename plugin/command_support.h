@@ -87,8 +87,9 @@ private:
   size_t min_args_, max_args_;
 };
 
-// The goroutine -g names, or without -g the one on LLDB's selected thread;
-// null with *error (none when `quiet` and there is no -g).
+// The goroutine -g names, else the one `gomap goroutine` selected at this
+// stop, else the one on LLDB's selected thread (plugin/selection.h); null
+// with *error (none when `quiet` and there is no -g).
 const Goroutine *PickGoroutine(const std::vector<Goroutine> &gs, const Context &ctx,
                                const ParsedArgs &args, bool quiet, std::string *error);
 
@@ -129,6 +130,8 @@ std::unique_ptr<Subcommand> NewShowCommand();
 std::unique_ptr<Subcommand> NewHeaderCommand();
 std::unique_ptr<Subcommand> NewGoroutinesCommand();
 std::unique_ptr<Subcommand> NewBacktraceCommand();
+std::unique_ptr<Subcommand> NewGoroutineCommand();
+std::unique_ptr<Subcommand> NewFrameCommand();
 std::unique_ptr<Subcommand> NewLocalsCommand();
 std::unique_ptr<Subcommand> NewLayoutCommand();
 std::unique_ptr<Subcommand> NewIterCommand();

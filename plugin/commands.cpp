@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "lldb/API/SBCommandInterpreter.h"
+#include "lldb/API/SBCommandReturnObject.h"
+#include "lldb/API/SBTarget.h"
 #include "plugin/command_support.h"
 
 namespace gomap::plugin {
@@ -24,23 +26,41 @@ const Registration kCommands[] = {
      "gomap version [--json]"},
     {"show", NewShowCommand, "Show a Go map: a header line and its entries.",
      "gomap show EXPR [-g ID] [-f K] [--limit N] [--offset K] [--all] [--json]\n"
-     "EXPR: a local or parameter (counts; with -g, of that goroutine's frames, the\n"
-     "innermost user frame first; -f picks the frame), a package-level variable\n"
-     "(main.cache, example.com/pkg.Var), a field path or index from either\n"
-     "(c.byID, (*p).m, shards[3].m; pointers followed), or 0xADDR --type 'map[K]V'\n"
-     "where ADDR is the map value (the header pointer)."},
+     "EXPR resolves as Go scopes names, from the selected frame (LLDB's, or 'gomap\n"
+     "goroutine'/'gomap frame'; -g/-f override): its locals, parameters and closure\n"
+     "captures, then its package's variables, then a qualified name (main.cache,\n"
+     "example.com/pkg.Var). With -g alone, the innermost user frame of that goroutine\n"
+     "that has the name. Then a field path or index (c.byID, (*p).m, shards[3].m;\n"
+     "pointers followed), or 0xADDR --type 'map[K]V' (ADDR: the header pointer)."},
     {"header", NewHeaderCommand,
      "Show every field of a Go map's header, flags by name, Go version and layout source.",
      "gomap header EXPR [-g ID] [-f K] [--json]"},
     {"goroutines", NewGoroutinesCommand,
      "List goroutines from the runtime's records: id, state, user frame.",
      "gomap goroutines [--json [--frames]]"},
-    {"bt", NewBacktraceCommand, "Show the backtrace of one goroutine.",
-     "gomap bt -g ID [--json]"},
+    {"bt", NewBacktraceCommand,
+     "Show the backtrace of one goroutine (default: the selected one), with LLDB's frame "
+     "numbers beside gomap's when it runs on a thread.",
+     "gomap bt [-g ID] [--json]\n"
+     "Without -g: the goroutine selected with 'gomap goroutine', else the one on LLDB's\n"
+     "selected thread. '*' marks the selected frame."},
+    {"goroutine", NewGoroutineCommand,
+     "Select a goroutine (and a frame of it) for the commands that follow, until the "
+     "process resumes; without ID, show the selection.",
+     "gomap goroutine [ID [K]] [--json]\n"
+     "Like Delve's 'goroutine ID'. When goroutine ID runs on a thread, LLDB's selected\n"
+     "thread and frame follow; LLDB's own 'thread select' / 'frame select' / 'up' /\n"
+     "'down' afterwards take over again."},
+    {"frame", NewFrameCommand,
+     "Select frame K (gomap's numbering, see 'gomap bt') of the selected goroutine.",
+     "gomap frame K [-g ID] [--json]"},
     {"locals", NewLocalsCommand,
-     "List the map-typed parameters and locals of a goroutine frame, with their length.",
+     "List the variables of a goroutine frame that hold maps, with their length.",
      "gomap locals [-g ID] [-f K] [--json]\n"
-     "Default: the goroutine on the selected thread, and its first frame outside GOROOT."},
+     "Lists every variable of the frame holding a map, itself or through struct fields\n"
+     "and pointers (c.byID), with its length or why it is unavailable. Default: the\n"
+     "selected goroutine and frame (LLDB's selected frame; a stop inside the runtime\n"
+     "means the first frame outside GOROOT)."},
     {"layout", NewLayoutCommand,
      "Show a Go map's physical structure: classic buckets, overflow chains and evacuation; "
      "swiss directory, tables and groups.",
@@ -66,7 +86,32 @@ const Registration kCommands[] = {
 };
 } // namespace
 
+// Go's runtime preempts goroutines with SIGURG: a Go target should pass it
+// silently from its first `run`, not after the first gomap command. `process
+// handle` without a process records the setting on the target (LLDB applies it
+// when the process starts); with no target at all, on the dummy target, which
+// every later target copies: so `plugin load` in ~/.lldbinit covers them all.
+static void QuietSigurgOnTargets(lldb::SBDebugger debugger) {
+  lldb::SBCommandInterpreter interp = debugger.GetCommandInterpreter();
+  const char *cmd = "process handle -p true -s false -n false SIGURG";
+  lldb::SBTarget selected = debugger.GetSelectedTarget();
+  uint32_t n = debugger.GetNumTargets();
+  for (uint32_t i = 0; i < n; ++i) {
+    lldb::SBTarget t = debugger.GetTargetAtIndex(i);
+    debugger.SetSelectedTarget(t);
+    lldb::SBCommandReturnObject ignored;
+    interp.HandleCommand(cmd, ignored);
+  }
+  if (n == 0) {
+    lldb::SBCommandReturnObject ignored;
+    interp.HandleCommand(cmd, ignored);
+  } else {
+    debugger.SetSelectedTarget(selected);
+  }
+}
+
 bool RegisterCommands(lldb::SBDebugger debugger) {
+  QuietSigurgOnTargets(debugger);
   lldb::SBCommandInterpreter interp = debugger.GetCommandInterpreter();
   lldb::SBCommand root = interp.AddMultiwordCommand(
       "gomap", "Inspect Go maps: entries, headers and internals (gomap-inspector).");

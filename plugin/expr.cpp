@@ -24,24 +24,29 @@ size_t EditDistance(const std::string &a, const std::string &b) {
   return prev[b.size()];
 }
 
-std::string Suggestions(GoTarget &gt, const std::string &expr) {
-  std::vector<std::string> maps = gt.dwarf().MapGlobals();
-  // Hide runtime and standard-library internals unless asked for.
-  std::vector<std::pair<size_t, std::string>> scored;
-  for (const auto &m : maps) {
-    if (m.rfind("runtime.", 0) == 0 || m.rfind("internal/", 0) == 0)
-      continue;
-    std::string base = m.substr(m.rfind('.') + 1);
-    size_t d = std::min(EditDistance(expr, m), EditDistance(expr, base));
-    scored.emplace_back(d, m);
-  }
-  std::sort(scored.begin(), scored.end());
-  std::string out;
-  for (size_t i = 0; i < scored.size() && i < 6; ++i)
-    out += (i ? ", " : "") + scored[i].second;
-  if (out.empty())
-    return "";
-  return "; map variables: " + out;
+// A package path's first element: "example.com" for example.com/x/pkg.
+std::string ModuleRoot(const std::string &pkg) { return pkg.substr(0, pkg.find('/')); }
+
+// Whether a package-level variable of package `pkg` is worth suggesting: the
+// frame's own package, main, and packages of the same module or with a domain
+// in their path; not the standard library (unicode.FoldScript, syscall.env).
+bool UserPackage(const std::string &pkg, const std::string &own) {
+  if (pkg == own || pkg == "main")
+    return true;
+  std::string root = ModuleRoot(pkg);
+  return root == ModuleRoot(own) || root.find('.') != std::string::npos;
+}
+
+// Map-typed values one step below a frame variable: struct fields of it or of
+// what it points to (c.byID for c *Cache).
+void MapFields(const std::string &name, const Type *t, std::vector<std::string> *out) {
+  if (t && t->kind == Kind::Pointer)
+    t = t->elem;
+  if (!t || t->kind != Kind::Struct)
+    return;
+  for (const auto &f : t->fields)
+    if (f.type && f.type->kind == Kind::Map)
+      out->push_back(name + "." + f.name);
 }
 
 } // namespace
@@ -54,6 +59,58 @@ const FrameVar *FrameScope::Find(const std::string &name) const {
     if (v.name == "&" + name)
       return &v;
   return nullptr;
+}
+
+std::string PackageOf(const std::string &function) {
+  // The package ends at the first '.' after the last '/': "main.(*T).m" ->
+  // "main", "example.com/x/pkg.F.func1" -> "example.com/x/pkg".
+  size_t slash = function.rfind('/');
+  size_t dot = function.find('.', slash == std::string::npos ? 0 : slash);
+  return dot == std::string::npos ? "" : function.substr(0, dot);
+}
+
+std::string MapHints(GoTarget &gt, const FrameScope *scope, const std::string &name) {
+  std::string own = scope ? PackageOf(scope->function) : "main";
+  auto ranked = [&name](std::vector<std::string> names) {
+    std::vector<std::pair<size_t, std::string>> scored;
+    for (auto &n : names) {
+      std::string base = n.substr(n.rfind('.') + 1);
+      scored.emplace_back(std::min(EditDistance(name, n), EditDistance(name, base)),
+                          std::move(n));
+    }
+    std::stable_sort(scored.begin(), scored.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    std::vector<std::string> out;
+    for (auto &s : scored)
+      out.push_back(std::move(s.second));
+    return out;
+  };
+  // The frame's variables and their fields first, then its package, then the
+  // other user packages.
+  std::vector<std::string> frame, pkg, other;
+  if (scope) {
+    frame = MapVariables(*scope);
+    for (const auto &v : scope->vars)
+      MapFields(v.name[0] == '&' ? v.name.substr(1) : v.name,
+                v.name[0] == '&' && v.type && v.type->kind == Kind::Pointer ? v.type->elem
+                                                                              : v.type,
+                &frame);
+  }
+  for (auto &g : gt.dwarf().MapGlobals()) {
+    std::string p = PackageOf(g);
+    if (p == own)
+      pkg.push_back(g);
+    else if (UserPackage(p, own))
+      other.push_back(g);
+  }
+  std::vector<std::string> all = ranked(std::move(frame));
+  for (auto *group : {&pkg, &other})
+    for (auto &n : ranked(std::move(*group)))
+      all.push_back(std::move(n));
+  std::string out;
+  for (size_t i = 0; i < all.size() && i < 8; ++i)
+    out += (i ? ", " : "") + all[i];
+  return out.empty() ? "" : "; map variables: " + out;
 }
 
 std::vector<std::string> MapVariables(const FrameScope &scope) {
@@ -203,6 +260,7 @@ bool ResolvePath(GoTarget &gt, const std::string &expr, const FrameScope *scope,
     }
   } else {
     // The longest dotted prefix that names a package-level variable.
+    std::string own_pkg = scope ? PackageOf(scope->function) : "main";
     std::vector<std::string> names = {root};
     for (const auto &st : steps) {
       if (st.index)
@@ -214,26 +272,29 @@ bool ResolvePath(GoTarget &gt, const std::string &expr, const FrameScope *scope,
       std::string name;
       for (size_t i = 0; i < n; ++i)
         name += (i ? "." : "") + names[i];
-      if ((g = gt.dwarf().FindGlobal(name)) || (n == 1 && (g = gt.dwarf().FindGlobal("main." + name))))
+      // Go's scoping: an unqualified name is the frame's own package's
+      // first (main's without a frame), then a qualified name as written.
+      if (n == 1 && !own_pkg.empty())
+        g = gt.dwarf().FindGlobal(own_pkg + "." + name);
+      if (g || (g = gt.dwarf().FindGlobal(name)) ||
+          (n == 1 && own_pkg != "main" && (g = gt.dwarf().FindGlobal("main." + name))))
         next = n - 1;
     }
     if (!g) {
-      std::string hint = scope ? "; map variables in " + scope->function + ": " : "";
-      if (scope) {
-        std::vector<std::string> mv = MapVariables(*scope);
-        for (size_t i = 0; i < mv.size(); ++i)
-          hint += (i ? ", " : "") + mv[i];
-        if (mv.empty())
-          hint += "(none)";
-      }
       std::string dotted = names[0];
       for (size_t i = 1; i < names.size(); ++i)
         dotted += "." + names[i];
-      *error = "no variable named '" + (scope ? root : dotted) + "'" +
-               (scope ? " in goroutine " + std::to_string(scope->goroutine) + ", frame " +
-                            std::to_string(scope->frame) + " (" + scope->function + ")"
-                      : std::string(" (package-level variables need their package, e.g. main.cache)")) +
-               (scope ? hint : Suggestions(gt, expr));
+      // A qualified name (its root is a package: some variable is named
+      // root.X) is reported whole; a plain name with the frame it was
+      // looked for in.
+      bool qualified = names.size() > 1 && gt.dwarf().HasPackage(root);
+      if (scope && !qualified)
+        *error = "no variable named '" + root + "' in " + scope->function + " (goroutine " +
+                 std::to_string(scope->goroutine) + ", frame " +
+                 std::to_string(scope->frame) + ") nor in package " + own_pkg;
+      else
+        *error = "no variable named '" + (qualified ? dotted : root) + "'";
+      *error += MapHints(gt, scope, qualified ? dotted : root);
       return false;
     }
     t = gt.dwarf().GlobalType(*g);

@@ -45,8 +45,11 @@ struct PathStep {
 bool ParsePath(const std::string &expr, std::string *root, std::vector<PathStep> *steps,
                std::string *error);
 
-// Resolves `expr` to a map. `type_name` is the --type option ("" if absent);
-// with `scope`, the root is looked up among that frame's variables first.
+// Resolves `expr` to a map. `type_name` is the --type option ("" if absent).
+// The root resolves as in Go: with `scope`, that frame's variables first
+// (locals, params, closure captures), then package-level variables of the
+// frame's package, then a qualified name as written; without, main's then
+// as written.
 // false with a one-line *error (with suggestions where it can).
 bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_name,
                 const FrameScope *scope, MapRef *out, std::string *error);
@@ -57,6 +60,15 @@ bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_n
 bool ResolvePath(GoTarget &gt, const std::string &expr, const FrameScope *scope,
                  OverlayReader &mem, const Type **type, uint64_t *addr, std::string *path,
                  std::string *where, std::string *error);
+
+// The package of a Go function name: "main" for main.(*T).m,
+// "example.com/x/pkg" for example.com/x/pkg.F.func1.
+std::string PackageOf(const std::string &function);
+
+// "; map variables: a, b" for a not-found error: the frame's map variables and
+// map fields of its variables first, then its package's, then other user
+// packages' (never the standard library's), each group by closeness to `name`.
+std::string MapHints(GoTarget &gt, const FrameScope *scope, const std::string &name);
 
 // Names of the map-typed variables of a frame (for suggestions and `locals`).
 std::vector<std::string> MapVariables(const FrameScope &scope);

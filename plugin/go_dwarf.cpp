@@ -337,6 +337,14 @@ const GlobalVar *GoDwarf::FindGlobal(std::string_view name) const {
   return it == global_index_.end() ? nullptr : &globals_[it->second];
 }
 
+bool GoDwarf::HasPackage(std::string_view pkg) const {
+  for (const auto &g : globals_)
+    if (g.name.size() > pkg.size() && g.name.compare(0, pkg.size(), pkg) == 0 &&
+        g.name[pkg.size()] == '.')
+      return true;
+  return false;
+}
+
 const Type *GoDwarf::GlobalType(const GlobalVar &g) {
   llvm::DWARFDie die = impl_->ctx->getDIEForOffset(g.die);
   if (!die)

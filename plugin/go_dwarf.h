@@ -49,6 +49,9 @@ public:
   const std::string &buildinfo_version() const { return buildinfo_version_; }
 
   const GlobalVar *FindGlobal(std::string_view name) const;
+  // Whether some package-level variable is named pkg.X (a linear scan: for
+  // error messages).
+  bool HasPackage(std::string_view pkg) const;
   // The Go type of a global (nullptr when it has none).
   const Type *GlobalType(const GlobalVar &g);
   // A type by its Go name ("map[string]int", "main.P"); nullptr when absent.

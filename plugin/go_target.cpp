@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include "lldb/API/SBDebugger.h"
 #include "lldb/API/SBFileSpec.h"
 
 namespace gomap::plugin {
@@ -96,9 +97,34 @@ bool GoTarget::Attach(lldb::SBProcess process, std::string *error) {
     *error = "no process: launch or attach to the program, or load a core ('target create BINARY --core CORE')";
     return false;
   }
-  if (!reader_ || process.GetUniqueID() != process_.GetUniqueID() ||
-      process.GetStopID() != process_.GetStopID()) {
+  // What was read at one stop is not true at the next: a live process changes
+  // at every resume, so the reader and its cache live for one stop. (An
+  // SBProcess is a handle on the one live process, so the stop it was at must
+  // be kept as a number.) A core's stop id never changes.
+  switch (process.GetState()) {
+  case lldb::eStateStopped:
+  case lldb::eStateCrashed:
+  case lldb::eStateSuspended:
+    break;
+  case lldb::eStateRunning:
+  case lldb::eStateStepping:
+    *error = "the process is running; stop it first (process interrupt)";
+    return false;
+  case lldb::eStateExited:
+    *error = "the process has exited (status " + std::to_string(process.GetExitStatus()) +
+             "); there is nothing to read";
+    return false;
+  default:
+    *error = std::string("the process is ") + lldb::SBDebugger::StateAsCString(process.GetState()) +
+             "; launch or attach to the program, or load a core";
+    return false;
+  }
+  uint64_t uid = process.GetUniqueID();
+  uint32_t stop = process.GetStopID();
+  if (!reader_ || uid != process_uid_ || stop != stop_id_) {
     process_ = process;
+    process_uid_ = uid;
+    stop_id_ = stop;
     GoDwarf *dwarf = dwarf_.get();
     reader_ = std::make_unique<ProcessReader>(
         process, [dwarf](uint64_t a, void *dst, size_t n) {

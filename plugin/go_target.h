@@ -35,10 +35,14 @@ public:
   Pclntab *pclntab(std::string *error);
   const std::string &path() const { return path_; }
 
-  // Refreshes per-process facts (Go version, moduledata.types) from `process`.
-  // Returns false with *error when the process is not a usable Go process.
+  // Refreshes per-process facts (Go version, moduledata.types) from `process`,
+  // and a new memory reader when the process is another one or has resumed
+  // since (its stop id changed). Returns false with *error when the process
+  // is not a usable Go process, or is running or gone.
   bool Attach(lldb::SBProcess process, std::string *error);
   MemoryReader &memory() { return *cache_; }
+  // (process unique id, stop id) of the stop memory() reads; a core has one.
+  std::pair<uint64_t, uint32_t> stop() const { return {process_uid_, stop_id_}; }
   const GoVersion &version() const { return version_; }
   // "runtime.buildVersion" or "DW_AT_producer": where version() came from.
   const std::string &version_source() const { return version_source_; }
@@ -64,6 +68,8 @@ private:
   std::unique_ptr<ProcessReader> reader_;
   std::unique_ptr<CachedReader> cache_;
   lldb::SBProcess process_;
+  uint64_t process_uid_ = 0; // the process and stop the reader was made at
+  uint32_t stop_id_ = 0;
   GoVersion version_;
   std::string version_source_;
   uint64_t types_base_ = 0;
