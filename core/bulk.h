@@ -58,6 +58,32 @@ inline const HeaderValue *FindValue(const std::vector<HeaderValue> &vals,
   return nullptr;
 }
 
+// How many elements of an array of `count` elements of `elem_size` bytes at
+// `base` exist, by evidence: the array's last byte is probed first and, when it
+// is unreadable, the readable prefix is found by bisection at page granularity
+// (at most ~64 one-byte probes). A header field such as B or lengthMask only
+// claims storage; a walk trusts no more of it than this.
+inline uint64_t ElementsPresent(MemoryReader &mem, uint64_t base, uint64_t count,
+                                uint64_t elem_size) {
+  if (count == 0 || elem_size == 0)
+    return 0;
+  uint64_t bytes = count > (UINT64_MAX - base) / elem_size ? UINT64_MAX - base
+                                                            : count * elem_size;
+  uint8_t byte = 0;
+  auto readable = [&](uint64_t off) { return mem.ReadExact(base + off, &byte, 1); };
+  if (bytes == count * elem_size && readable(bytes - 1))
+    return count;
+  if (!readable(0))
+    return 0;
+  uint64_t lo = 0, hi = bytes - 1; // lo readable, hi not
+  constexpr uint64_t kPage = 4096;
+  while (hi - lo > kPage) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    (readable(mid) ? lo : hi) = mid;
+  }
+  return std::min(count, (lo / kPage + 1) * kPage / elem_size);
+}
+
 // A target array of `count` fixed-size elements (buckets, groups, directory
 // entries) read in chunks of up to `chunk_bytes` per MemoryReader::Read. When a
 // read comes back short, the elements it covered in full are usable; the next

@@ -82,6 +82,9 @@ struct MapHeader {
   std::vector<HeaderValue> fields;      // every header field, layout order
   std::vector<std::string> flag_names;  // classic: iterator, oldIterator, hashWriting, sameSizeGrow; swiss: writing, tombstonePossible
   bool writing = false;                 // a write was in progress
+  // Classic: how many of the 2^B buckets the header claims lie in readable
+  // memory (ReadHeader probes for them; walks cover no more). 0 otherwise.
+  uint64_t buckets_present = 0;
 
   // Value of a field by runtime name; `fallback` when absent.
   uint64_t Get(std::string_view name, uint64_t fallback = 0) const {

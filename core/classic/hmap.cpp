@@ -78,6 +78,20 @@ bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
     sink.Add(DiagCode::Implausible, Severity::Error,
              where + ": buckets = " + Hex(buckets) + " is not 8-byte aligned",
              buckets);
+  // B claims 2^B buckets: they must exist before anything walks them.
+  if (b <= 63 && buckets != 0 && buckets % 8 == 0 && layout.classic.bucket_size > 0) {
+    const uint64_t nb = uint64_t(1) << b;
+    const uint64_t present =
+        detail::ElementsPresent(mem, buckets, nb, layout.classic.bucket_size);
+    out->buckets_present = present;
+    if (present < nb)
+      sink.Add(DiagCode::Implausible, Severity::Error,
+               where + ": B = " + std::to_string(b) + " claims " + std::to_string(nb) +
+                   " buckets of " + std::to_string(layout.classic.bucket_size) +
+                   " bytes at " + Hex(buckets) + ", but only " + std::to_string(present) +
+                   " are in readable memory; walks cover those",
+               buckets);
+  }
   if (oldbuckets % 8 != 0)
     sink.Add(DiagCode::Implausible, Severity::Error,
              where + ": oldbuckets = " + Hex(oldbuckets) +
@@ -163,6 +177,15 @@ private:
     }
     nb_ = uint64_t(1) << b;
     const uint64_t bs = c_.bucket_size;
+    // Walk only the buckets that exist (ReadHeader reported a shortfall).
+    walk_nb_ = h.buckets_present;
+    if (walk_nb_ < nb_)
+      diags_.Add(DiagCode::Unreadable, Severity::Error,
+                 (walk_nb_ + 1 == nb_ ? "bucket " + std::to_string(walk_nb_)
+                                      : "buckets " + std::to_string(walk_nb_) + "-" +
+                                            std::to_string(nb_ - 1)) +
+                     " at " + Hex(buckets + walk_nb_ * bs) + ": unreadable",
+                 buckets + walk_nb_ * bs);
     new_ = detail::ArrayReader(&mem_, buckets, nb_, bs);
     if (oldbuckets != 0 && oldbuckets % 8 == 0) {
       const bool same_size = (flags & kFlagSameSizeGrow) != 0;
@@ -194,7 +217,7 @@ private:
 
   void Fill() override {
     while (pending_.empty() && !done_) {
-      if (next_i_ >= nb_) {
+      if (next_i_ >= walk_nb_) {
         Finish();
         break;
       }
@@ -357,7 +380,8 @@ private:
   bool done_ = false;
   bool writing_ = false;
   uint64_t count_ = 0;
-  uint64_t nb_ = 0;
+  uint64_t nb_ = 0;      // buckets B claims
+  uint64_t walk_nb_ = 0; // of those, the ones in readable memory
   uint64_t next_i_ = 0;
   bool have_old_ = false;
   uint64_t oldmask_ = 0;

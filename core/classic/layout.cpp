@@ -56,12 +56,16 @@ public:
     }
     if (buckets != 0 && buckets % 8 == 0) {
       new_ = detail::ArrayReader(&mem_, buckets, nb, c_.bucket_size);
-      WalkArray(new_, nb, /*old=*/false);
+      // Only the buckets in readable memory (ReadHeader reports a shortfall).
+      WalkArray(new_, std::max<uint64_t>(1, h.buckets_present), /*old=*/false);
     }
     if (r_.growing) {
       old_ =
           detail::ArrayReader(&mem_, oldbuckets, r_.old_count, c_.bucket_size);
-      WalkArray(old_, r_.old_count, /*old=*/true);
+      WalkArray(old_, std::max<uint64_t>(1, detail::ElementsPresent(mem_, oldbuckets,
+                                                                    r_.old_count,
+                                                                    c_.bucket_size)),
+                /*old=*/true);
       CheckNevacuate();
     }
   }

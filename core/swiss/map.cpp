@@ -74,6 +74,13 @@ bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
                where + ": small map (dirLen 0) with used = " +
                    std::to_string(used) + " > " + std::to_string(kGroupSlots),
                addr);
+    // A small map has no directory: globalDepth 0 (globalShift is 64 from
+    // NewMap, 0 from NewEmptyMap; either is seen in real cores).
+    if (depth != 0)
+      sink.Add(DiagCode::Implausible, Severity::Error,
+               where + ": small map (dirLen 0) with globalDepth = " + std::to_string(depth) +
+                   " (want 0)",
+               addr);
   } else {
     if (depth > 63)
       sink.Add(DiagCode::Implausible, Severity::Error,

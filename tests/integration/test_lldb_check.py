@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import subprocess
+import time
 import sys
 from pathlib import Path
 from typing import Any
@@ -135,6 +137,38 @@ def test_bucket_pointer_at_unmapped_memory(core_target, name: str) -> None:
     # The count no longer matches what could be walked: said once, as an error.
     assert any(d["code"] == "inconsistent" and _addr(d) == addr
                for d in ch["diagnostics"]), ch["diagnostics"]
+
+B_OFF = 9  # runtime.hmap go1.18-1.25: count uint64 @0, flags uint8 @8, B uint8 @9
+
+
+@pytest.mark.parametrize("b", [20, 40, 63])
+def test_corrupt_b_is_bounded_by_evidence(core_target, b: int) -> None:
+    """One corrupt byte of hmap.B in a real core: every command finishes at once with the
+    implausible B named (the buckets it claims are not in the core), instead of walking
+    2^24 buckets of whatever memory follows."""
+    tc, binary, core, expect, tmp = core_target
+    if tc.impl != "classic":
+        pytest.skip("hmap.B is a classic map's field")
+    name = "main.mStrings"
+    h = _header(binary, core, name)
+    addr = int(h["address"], 16)
+    assert corefile.read(core, addr + B_OFF, 1)[0] == h["fields"]["B"]
+    bad = corefile.patched_copy(core, tmp / f"core.B{b}", {addr + B_OFF: bytes([b])})
+    claim = f"B = {b} claims {1 << b} buckets"
+    for cmd in (["show", name, "--all", "--json"], ["layout", name, "--json"],
+                ["check", name, "--json"], ["header", name, "--json"], ["scan", "--json"]):
+        t0 = time.monotonic()
+        p = inspect(binary, ["--core", str(bad)], *cmd, timeout=120)
+        took = time.monotonic() - t0
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+        print(f"{tc.id} B={b} {cmd[0]}: exit {p.returncode}, {took:.1f} s, "
+              f"children's peak RSS so far {rss} MiB")
+        if cmd[0] in ("show", "layout", "header"):
+            # show/layout/header refuse a header that fails an invariant, in one line.
+            assert p.returncode == 2 and claim in p.stderr, (cmd, p.stderr[-1500:])
+        else:
+            assert p.returncode == 1 and claim in p.stdout, (cmd, p.stdout[-1500:])
+
 
 def test_usage_errors(core_target) -> None:
     _, binary, core, _, _ = core_target

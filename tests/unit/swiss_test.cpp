@@ -64,6 +64,23 @@ TEST_F(SwissTest, SmallMap) {
   EXPECT_TRUE(w.diags.empty()) << DiagText(w.diags);
 }
 
+// A small map (no directory) has globalDepth 0; 64 or 200 is a corrupt header.
+TEST_F(SwissTest, SmallMapWithDepthIsImplausible) {
+  for (uint8_t depth : {uint8_t(64), uint8_t(200)}) {
+    uint64_t g = sb.Group();
+    sb.SetIntInGroup(g, 0, 1, 1);
+    uint64_t m = sb.Map(1, g, 0, depth);
+    ImageReader r = img.Reader();
+    DiagnosticSink sink;
+    MapHeader h;
+    ASSERT_TRUE(ReadHeader(r, layout, m, &h, sink));
+    EXPECT_NE(FindDiag(sink.items(), DiagCode::Implausible,
+                       "small map (dirLen 0) with globalDepth = " + std::to_string(depth)),
+              nullptr)
+        << DiagText(sink.items());
+  }
+}
+
 TEST_F(SwissTest, SmallMapWithoutGroup) {
   uint64_t m = sb.Map(3, 0, 0, 0);
   ImageReader r = img.Reader();
