@@ -9,8 +9,9 @@ import subprocess
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -206,7 +207,7 @@ class DAPClient:
             if hasattr(self._stderr, "close"):
                 self._stderr.close()
 
-    def __enter__(self) -> "DAPClient":
+    def __enter__(self) -> DAPClient:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -1,8 +1,9 @@
-"""The plugin in lldb-dap's Debug Console: lldb-dap-19 launches the maps fixture with the launch
-configuration of docs/ide.md, stops at a function breakpoint, and `gomap show` typed without
-the command escape prefix (DAP `evaluate`, context "repl") prints every map's entries, equal
-to the program's ground truth as a multiset. Expressions still get a clean error, the prefix
-still works, and ~/.lldbinit is an alternative to initCommands."""
+"""The plugin in lldb-dap's Debug Console: lldb-dap-19 (GOMAP_LLDB_MAJOR) launches the maps
+fixture with the launch configuration of docs/ide.md, stops at a function breakpoint, and
+`gomap show` typed without the command escape prefix (DAP `evaluate`, context "repl") prints
+every map's entries, equal to the program's ground truth as a multiset. Expressions still get
+a clean error, the prefix still works, gomap follows the frame clicked in the Call Stack, and
+~/.lldbinit is an alternative to initCommands."""
 from __future__ import annotations
 
 import json
@@ -25,7 +26,8 @@ from integration.notes import NOTES  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "ide.md"
 PLUGIN = REPO / "build" / "plugin" / "libgomap_lldb.so"
-LLDB_DAP = shutil.which("lldb-dap-19")
+LLDB_MAJOR = os.environ.get("GOMAP_LLDB_MAJOR", "19")  # the LLDB the plugin is built for
+LLDB_DAP = shutil.which(f"lldb-dap-{LLDB_MAJOR}")
 BREAK_AT = "main.groundTruthWritten"  # tests/fixtures/maps/main.go, after expect.json
 # One of each map implementation and era: classic (Debian's go1.19, go1.25 noswissmap), swiss
 # (the machine's go), and go1.27 mapsplitgroup.
@@ -33,8 +35,9 @@ REPRESENTATIVE = ["go1.19.8", "go1.25.14-noswissmap", "go1.26.8", "go1.27.4-maps
 STOP_TIMEOUT = 180.0
 EVAL_TIMEOUT = 300.0
 
-pytestmark = pytest.mark.skipif(LLDB_DAP is None,
-                                reason="lldb-dap-19 not installed (Debian package lldb-19)")
+pytestmark = pytest.mark.skipif(
+    LLDB_DAP is None,
+    reason=f"lldb-dap-{LLDB_MAJOR} not installed (Debian package lldb-{LLDB_MAJOR})")
 
 
 def _params(ids: list[str]) -> list[Any]:
@@ -67,7 +70,7 @@ def _alive(pid: int) -> bool:
 
 
 class Session:
-    """lldb-dap-19 with the fixture launched and stopped at BREAK_AT."""
+    """lldb-dap with the fixture launched and stopped at BREAK_AT."""
 
     def __init__(self, binary: Path, outdir: Path, init_commands: list[str] | None,
                  env: dict[str, str] | None = None, source_init_file: bool = False) -> None:
@@ -102,13 +105,13 @@ class Session:
         proc = d.wait_event("process")
         self.debuggee = proc["body"].get("systemProcessId")
         stop = d.wait_event("stopped", timeout=STOP_TIMEOUT)["body"]
-        # With the docs' `process handle ... SIGURG` the first stop is the breakpoint, not
-        # one of Go's preemption signals.
+        # The plugin, loaded before the launch, lets SIGURG pass: the first stop is the
+        # breakpoint, not one of Go's preemption signals.
         assert stop["reason"] == "breakpoint", f"first stop is not the breakpoint: {stop}"
-        trace = d.request("stackTrace", {"threadId": stop["threadId"], "levels": 1})["body"]
-        frame = trace["stackFrames"][0]
-        assert frame["name"] == BREAK_AT, frame
-        self.frame_id = frame["id"]
+        trace = d.request("stackTrace", {"threadId": stop["threadId"], "levels": 2})["body"]
+        self.frames = trace["stackFrames"]
+        assert self.frames[0]["name"] == BREAK_AT, self.frames[0]
+        self.frame_id = self.frames[0]["id"]
 
     def evaluate(self, expression: str, context: str = "repl") -> dict[str, Any]:
         return self.dap.request("evaluate", {"expression": expression, "context": context,
@@ -142,8 +145,9 @@ class Session:
                 os.kill(self.debuggee, signal.SIGKILL)
         rc = self.dap.proc.returncode
         if self.disconnected and rc == -signal.SIGABRT:
-            note = ("lldb-dap-19 aborted at exit after a successful disconnect (free(): invalid "
-                    "pointer; also without the plugin, llvm/llvm-project#118577)")
+            note = (f"lldb-dap-{LLDB_MAJOR} aborted at exit after a successful disconnect "
+                    "(free(): invalid pointer; also without the plugin, "
+                    "llvm/llvm-project#118577)")
             if note not in NOTES:
                 NOTES.append(note)
 
@@ -200,6 +204,14 @@ def test_console_gomap_without_prefix(tc: fx.Toolchain, tmp_path: Path) -> None:
         assert not show_map_problems("main.mSmall", expect["maps"]["main.mSmall"], doc["map"],
                                      expect["impl"])
         assert "unknown subcommand 'nosuch'" in s.command("gomap nosuch")
+
+        # Clicking a frame in the Call Stack (the IDE asks for its scopes) selects it in
+        # LLDB, and gomap follows LLDB's selection.
+        caller = s.frames[1]
+        assert caller["name"] == "main.main", caller
+        s.dap.request("scopes", {"frameId": caller["id"]})
+        sel = s.command("gomap goroutine")
+        assert sel.startswith("goroutine 1, frame 1 (lldb frame #1): main.main at "), sel
     finally:
         s.close()
     assert s.disconnected, "lldb-dap did not answer disconnect"
