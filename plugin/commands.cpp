@@ -1,8 +1,12 @@
 // The `gomap` command tree for LLDB: every subcommand is registered here.
 #include "plugin/commands.h"
 
+#include <unistd.h>
+
+#include <climits>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lldb/API/SBCommandInterpreter.h"
@@ -84,6 +88,79 @@ const Registration kCommands[] = {
      "package variables and in those goroutines' frames.",
      "gomap scan [--json]"},
 };
+
+// lldb-dap's debug console runs a line as an LLDB command (in its default
+// `repl-mode auto`) only when the first word passes CommandExists,
+// UserCommandExists or AliasExists of SBCommandInterpreter (lldb-dap DAP.cpp,
+// DAP::DetectExpressionContext in LLDB 19, DetectReplMode later). A container
+// added by AddMultiwordCommand lives in the interpreter's multiword table, which
+// none of the three consults, so `gomap show m` went to the expression evaluator:
+// "Could not find type system for language go". Inside lldb-dap the plugin also
+// adds a plain user command `gomap`, which makes UserCommandExists("gomap") true.
+// LLDB still runs the container (an exact look-up prefers the multiword table;
+// tests/integration/test_lldb_dap.py checks it through lldb-dap); should a later
+// LLDB pick the plain one, it runs the same subcommands. Not in lldb
+// itself: there a second `gomap` would make the abbreviation `gom` ambiguous.
+bool HostIsLldbDap() {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (n <= 0)
+    return false;
+  exe[n] = '\0';
+  const char *base = std::strrchr(exe, '/');
+  base = base ? base + 1 : exe;
+  return std::strncmp(base, "lldb-dap", 8) == 0;
+}
+
+// The plain `gomap` of HostIsLldbDap: `gomap SUB ARGS...` runs subcommand SUB
+// (full name or a unique prefix, as LLDB's container resolves it). It owns its
+// own subcommand objects: LLDB owns (and may free, on `command container
+// delete gomap`) the ones it was given for the container.
+class ConsoleGomap : public lldb::SBCommandPluginInterface {
+public:
+  void Add(const char *name, std::unique_ptr<Subcommand> impl) {
+    subs_.emplace_back(name, std::move(impl));
+  }
+
+  bool DoExecute(lldb::SBDebugger dbg, char **command,
+                 lldb::SBCommandReturnObject &result) override {
+    std::string names;
+    for (const auto &s : subs_)
+      names += (names.empty() ? "" : ", ") + s.first;
+    if (!command || !command[0]) {
+      result.SetError(("gomap: give a subcommand: " + names).c_str());
+      return false;
+    }
+    std::string word = command[0];
+    Subcommand *found = nullptr;
+    int matches = 0;
+    for (const auto &s : subs_) {
+      if (s.first == word) {
+        found = s.second.get();
+        matches = 1;
+        break;
+      }
+      if (s.first.compare(0, word.size(), word) == 0) {
+        found = s.second.get();
+        ++matches;
+      }
+    }
+    if (matches != 1) {
+      result.SetError(("gomap: " + std::string(matches ? "ambiguous" : "unknown") +
+                       " subcommand '" + word + "'; one of: " + names)
+                          .c_str());
+      return false;
+    }
+    return found->DoExecute(dbg, command + 1, result);
+  }
+
+private:
+  std::vector<std::pair<std::string, std::unique_ptr<Subcommand>>> subs_;
+};
+
+constexpr const char *kRootHelp =
+    "Inspect Go maps: entries, headers and internals (gomap-inspector).";
+
 } // namespace
 
 // Go's runtime preempts goroutines with SIGURG: a Go target should pass it
@@ -113,17 +190,21 @@ static void QuietSigurgOnTargets(lldb::SBDebugger debugger) {
 bool RegisterCommands(lldb::SBDebugger debugger) {
   QuietSigurgOnTargets(debugger);
   lldb::SBCommandInterpreter interp = debugger.GetCommandInterpreter();
-  lldb::SBCommand root = interp.AddMultiwordCommand(
-      "gomap", "Inspect Go maps: entries, headers and internals (gomap-inspector).");
+  lldb::SBCommand root = interp.AddMultiwordCommand("gomap", kRootHelp);
   if (!root.IsValid())
     return false;
+  // LLDB owns every SBCommandPluginInterface it is given (a shared_ptr in its
+  // command object) and copies help and syntax.
+  auto *console = HostIsLldbDap() ? new ConsoleGomap() : nullptr;
   for (const auto &r : kCommands) {
-    // Commands and their help live as long as the debugger; LLDB does not
-    // take ownership of either.
     Subcommand *impl = r.make().release();
     std::string syntax = std::string(r.syntax) + "\n" + OptionsHelp(impl->options());
-    root.AddCommand(r.name, impl, r.help, strdup(syntax.c_str()));
+    root.AddCommand(r.name, impl, r.help, syntax.c_str());
+    if (console)
+      console->Add(r.name, r.make());
   }
+  if (console)
+    interp.AddCommand("gomap", console, kRootHelp, "gomap SUBCOMMAND [ARGS...]");
   return true;
 }
 

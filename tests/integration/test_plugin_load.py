@@ -41,6 +41,19 @@ def test_loads_into_lldb19() -> None:
     for sub in ("show", "header", "version"):
         assert f"  {sub}" in p.stdout, p.stdout
 
+def test_lldb_gets_only_the_container() -> None:
+    """In lldb the plugin prints nothing on load and registers `gomap` once, as a container:
+    the plain `gomap` it adds for lldb-dap's console (docs/ide.md) would make `gom` ambiguous."""
+    p = subprocess.run(["lldb-19", "-b", "-o", f"plugin load {PLUGIN}", "-o", "gom version",
+                        "-o", "help"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[:2] == [f"(lldb) plugin load {PLUGIN}", "(lldb) gom version"], p.stdout
+    assert lines[2].startswith("gomap-inspector "), p.stdout
+    assert "warning" not in p.stderr.lower() and "error" not in p.stderr.lower(), p.stderr
+    listed = [ln for ln in lines if ln.lstrip().startswith("gomap ")]
+    assert len(listed) == 1, listed
+
 def test_refuses_other_lldb(tmp_path: Path) -> None:
     if not LIBLLDB22.exists():
         pytest.skip(f"{LIBLLDB22} not installed (Debian package liblldb-22)")
