@@ -212,11 +212,13 @@ ReachResult NameMaps(ReachEnv &env, const std::vector<ReachRoot> &roots,
   for (const auto &r : roots)
     max_tier = std::max(max_tier, r.tier);
   bool stopped = false;
-  for (int tier = 0; tier <= max_tier && !wanted.empty() && !stopped; ++tier) {
+  std::set<uint64_t> recorded;
+  auto done = [&] { return !limits.all && wanted.empty(); };
+  for (int tier = 0; tier <= max_tier && !done() && !stopped; ++tier) {
     for (size_t i = 0; i < roots.size(); ++i)
       if (roots[i].tier == tier)
         push(Node{roots[i].address, roots[i].type, i, 0, roots[i].name});
-    while (!queue.empty() && !wanted.empty()) {
+    while (!queue.empty() && !done()) {
       if (res.objects >= limits.max_objects) {
         cut("objects");
         stopped = true;
@@ -296,9 +298,9 @@ ReachResult NameMaps(ReachEnv &env, const std::vector<ReachRoot> &roots,
         uint64_t h = 0;
         if (!mem.ReadPtr(n.addr, &h) || h == 0)
           break;
-        if (wanted.erase(h))
-          res.found.push_back(ReachPath{h, n.root, n.path, roots[n.root].where, n.depth});
-        if (!kinds.May(t->elem) || wanted.empty())
+        if (limits.all ? recorded.insert(h).second : wanted.erase(h) > 0)
+          res.found.push_back(ReachPath{h, t, n.root, n.path, roots[n.root].where, n.depth});
+        if (!kinds.May(t->elem) || done())
           break;
         const MapLayout *layout = env.maps.ForMapType(t);
         if (!layout)

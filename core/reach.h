@@ -39,11 +39,15 @@ struct ReachLimits {
   uint32_t max_depth = 12;              // pointer / element / entry hops from a root
   uint64_t max_elements = 4096;         // slice/array elements per value
   uint64_t max_map_entries = 4096;      // map or sync.Map entries per map
+  // Record every map reached (its first, shortest path), not only the
+  // targets, and walk until the queue or a cap ends the walk.
+  bool all = false;
 };
 
 // A found map: the path from root `root` (index into the roots).
 struct ReachPath {
   uint64_t map = 0;  // the map header address
+  const Type *type = nullptr; // its map type, as reached
   size_t root = 0;
   std::string path;  // "main.srv.sessions", "main.sessions.Load(\"alice\")", "t.byID"
   std::string where; // the root's where

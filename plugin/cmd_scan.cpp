@@ -139,8 +139,66 @@ bool PointerVar(GoTarget &gt, const FrameScope &scope, const FrameVar &v, uint64
   return true;
 }
 
+std::string FrameWhere(const Goroutine &g, size_t k, const std::string &function) {
+  return "goroutine " + std::to_string(g.id) + ", frame " + std::to_string(k) + ", " +
+         function;
+}
+
+// The variables of frame k of g as naming roots of `tier`.
+void FrameRoots(GoTarget &gt, lldb::SBProcess process, const Goroutine &g, size_t k, int tier,
+                OverlayReader &overlay, std::vector<ReachRoot> *roots) {
+  FrameScope scope = MakeScope(gt, process, g, k);
+  for (const FrameVar &v : scope.vars) {
+    if (!v.type || !v.has_location || v.name.empty() || v.name[0] == '.' || v.name[0] == '~')
+      continue;
+    VarValue val = EvaluateLocation(v.expr, v.type->size, scope.ctx, overlay);
+    if (!val.ok)
+      continue;
+    uint64_t addr = val.in_memory ? val.addr : overlay.Add(std::move(val.bytes));
+    // "&x": a variable captured by reference; the walk follows the pointer.
+    std::string name = v.name[0] == '&' ? v.name.substr(1) : v.name;
+    roots->push_back(ReachRoot{name, FrameWhere(g, k, scope.function), v.type, addr, tier});
+  }
+}
+
+// The only map (of a plausible header) within two hops of the calling user
+// frame's variables (`t.byID` when the map function's arguments are lost:
+// mapaccess reads that fail before spilling them). false when none or several.
+bool OnlyMapOfCaller(GoTarget &gt, lldb::SBProcess process, const MapGoroutine &mg,
+                     RecoveredMap *out) {
+  if (mg.user < 0)
+    return false;
+  OverlayReader overlay(gt.memory());
+  std::vector<ReachRoot> roots;
+  FrameRoots(gt, process, *mg.g, size_t(mg.user), 0, overlay, &roots);
+  ReachEnv env{overlay, gt, gt, nullptr};
+  ReachLimits lim;
+  lim.all = true;
+  lim.max_depth = 2;
+  lim.max_objects = 4096;
+  ReachResult res = NameMaps(env, roots, {}, lim);
+  std::vector<const ReachPath *> usable;
+  for (const ReachPath &p : res.found) {
+    const MapLayout *layout = p.type ? gt.ForMapType(p.type) : nullptr;
+    MapHeader h;
+    DiagnosticSink sink;
+    std::string err;
+    if (layout && ReadUsableHeader(gt.memory(), *layout, p.type->name, p.map, &h, sink, &err))
+      usable.push_back(&p);
+  }
+  if (usable.size() != 1 || res.truncated)
+    return false;
+  const std::string &fn = mg.g->frames[size_t(mg.user)].source.function;
+  *out = RecoveredMap{usable[0]->map, usable[0]->type,
+                      "the only map reachable from " + fn + "'s variables (" + usable[0]->path +
+                          ")",
+                      "that map's variable type"};
+  return true;
+}
+
 // The map the goroutine's map function was called on, from its arguments
-// (DWARF parameters, spill slots, then the caller's frame words).
+// (DWARF parameters, spill slots, then the caller's frame words), else the
+// only map the calling user frame's variables reach.
 bool RecoverCrashMap(GoTarget &gt, lldb::SBProcess process, const MapGoroutine &mg,
                      RecoveredMap *out, std::string *why) {
   const Goroutine &g = *mg.g;
@@ -197,12 +255,9 @@ bool RecoverCrashMap(GoTarget &gt, lldb::SBProcess process, const MapGoroutine &
     caller.headers = FrameWords(gt.memory(), u.sp, u.cfa, 512, u.source.function);
     caller.types = caller.headers;
   }
-  return RecoverMapArgument(gt.memory(), gt, gt, {dwarf, spill, deref, caller}, out, why);
-}
-
-std::string FrameWhere(const Goroutine &g, size_t k, const std::string &function) {
-  return "goroutine " + std::to_string(g.id) + ", frame " + std::to_string(k) + ", " +
-         function;
+  if (RecoverMapArgument(gt.memory(), gt, gt, {dwarf, spill, deref, caller}, out, why))
+    return true;
+  return OnlyMapOfCaller(gt, process, mg, out);
 }
 
 // Roots for the naming walk, in tiers: package variables of user packages (0),
@@ -227,20 +282,7 @@ std::vector<ReachRoot> NamingRoots(GoTarget &gt, lldb::SBProcess process,
       std::string pkg = PackageOf(g.frames[k].source.function);
       if (IsRuntimePackage(pkg))
         continue;
-      FrameScope scope = MakeScope(gt, process, g, k);
-      for (const FrameVar &v : scope.vars) {
-        if (!v.type || !v.has_location || v.name.empty() || v.name[0] == '.' ||
-            v.name[0] == '~')
-          continue;
-        VarValue val = EvaluateLocation(v.expr, v.type->size, scope.ctx, overlay);
-        if (!val.ok)
-          continue;
-        uint64_t addr = val.in_memory ? val.addr : overlay.Add(std::move(val.bytes));
-        // "&x": a variable captured by reference; the walk follows the pointer.
-        std::string name = v.name[0] == '&' ? v.name.substr(1) : v.name;
-        roots.push_back(ReachRoot{name, FrameWhere(g, k, scope.function), v.type, addr,
-                                  IsStdPackage(pkg) ? 2 : 1});
-      }
+      FrameRoots(gt, process, g, k, IsStdPackage(pkg) ? 2 : 1, overlay, &roots);
     }
   return roots;
 }

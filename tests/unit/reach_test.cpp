@@ -216,6 +216,22 @@ TEST_F(ReachTest, CapsAreReported) {
   EXPECT_FALSE(res.truncated);
 }
 
+TEST_F(ReachTest, AllMapsWithinDepth) {
+  uint64_t h1 = NewMap(1, 2), h2 = NewMap(3, 4);
+  uint64_t a = Word(NewServer(h1)), b = Word(h2);
+  ImageReader r = img.Reader();
+  ReachLimits lim;
+  lim.all = true;
+  ReachResult res = Walk(r, {{"t", "", pserver, a}, {"m", "", map_ii, b}}, {}, lim);
+  ASSERT_EQ(res.found.size(), 2u);
+  EXPECT_EQ(res.found[0].path, "m"); // 0 hops before 1
+  EXPECT_EQ(res.found[1].path, "t.sessions");
+  lim.max_depth = 0;
+  res = Walk(r, {{"t", "", pserver, a}, {"m", "", map_ii, b}}, {}, lim);
+  ASSERT_EQ(res.found.size(), 1u);
+  EXPECT_EQ(res.cut, "depth");
+}
+
 TEST_F(ReachTest, UserRootsBeforeLaterTiers) {
   uint64_t h = NewMap(1, 2);
   uint64_t a = Word(h), b = Word(NewServer(h));
