@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "llvm/BinaryFormat/Dwarf.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/DebugInfo/DIContext.h"
 #include "llvm/DebugInfo/DWARF/DWARFContext.h"
 #include "llvm/DebugInfo/DWARF/DWARFDebugFrame.h"
@@ -304,8 +305,14 @@ std::optional<int64_t> GoDwarf::CfaOffset(uint64_t pc) {
     return std::nullopt;
   if (!it->computed) {
     it->computed = true;
+#if LLVM_VERSION_MAJOR >= 22
+    // LLVM 22 moved UnwindTable to DWARF/LowLevel and its factory out of the class.
+    auto table = llvm::dwarf::createUnwindTable(
+        static_cast<const llvm::dwarf::FDE *>(it->fde));
+#else
     auto table = llvm::dwarf::UnwindTable::create(
         static_cast<const llvm::dwarf::FDE *>(it->fde));
+#endif
     if (!table) {
       llvm::consumeError(table.takeError());
       it->usable = false;
