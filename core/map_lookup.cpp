@@ -313,14 +313,21 @@ bool ParseMapKey(std::string_view text, const Type *map_type, const MapLayout &l
   LiteralError e;
   if (ParseGoLiteral(text, key, lookup, out, &e))
     return true;
-  std::string shown(text);
+  std::string_view trimmed = text;
+  while (!trimmed.empty() && trimmed.front() == ' ')
+    trimmed.remove_prefix(1);
+  while (!trimmed.empty() && trimmed.back() == ' ')
+    trimmed.remove_suffix(1);
+  std::string shown(trimmed);
+  // "42 is not a string" names the key itself; "unknown field Z in main.P" does not.
+  bool names_key = e.message.compare(0, shown.size(), shown) == 0;
   if (e.syntax)
     *error = "key " + shown + " does not parse: " + e.message;
-  else if (e.path.empty())
+  else if (e.path.empty() && names_key)
     *error = "key " + e.message + " (" + map_name + " has " + key->name + " keys)";
   else
-    *error = "key " + shown + ": " + e.path + ": " + e.message + " (" + map_name + " has " +
-             key->name + " keys)";
+    *error = "key " + shown + ": " + (e.path.empty() ? "" : e.path + ": ") + e.message + " (" +
+             map_name + " has " + key->name + " keys)";
   return false;
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shlex
 from typing import Any, Optional
 
 import _gomap
@@ -77,11 +78,16 @@ def parse_args(argv: list[str], spec: list[Opt]) -> tuple[list[str], dict[str, s
 
 
 def parse_uint(text: str) -> Optional[int]:
+    """A non-negative decimal or 0x hex number, as plugin/args.cpp ParseUint ("0" included)."""
+    hexa = text.lower().startswith("0x")
+    digits = text[2:] if hexa else text
+    if not digits or not digits.isalnum():  # no signs, spaces or underscores
+        return None
     try:
-        v = int(text, 16) if text.lower().startswith("0x") else int(text, 10)
+        v = int(digits, 16 if hexa else 10)
     except ValueError:
         return None
-    return v if 0 <= v < 2**64 and text.lstrip("0xX").isalnum() else None
+    return v if v < 2**64 else None
 
 
 def uint_option(options: dict[str, str], name: str, default: int) -> int:
@@ -298,7 +304,7 @@ class Subcommand(gdb.Command):
     def invoke(self, arg: str, from_tty: bool) -> None:
         gdb_printers.ensure_first()
         try:
-            positional, options = parse_args(gdb.string_to_argv(arg), self.spec)
+            positional, options = parse_args(self.split(arg), self.spec)
             if len(positional) < self.min_args:
                 raise UsageError("missing EXPR (a variable such as main.cache, or 0xADDR "
                                  "--type 'map[K]V')")
@@ -318,6 +324,10 @@ class Subcommand(gdb.Command):
             raise gdb.GdbError(f"gomap {self.name}: internal error: {msg}") from None
         gdb.write(out if out.endswith("\n") else out + "\n")
 
+    def split(self, arg: str) -> list[str]:
+        """The command line as words, as GDB splits it."""
+        return gdb.string_to_argv(arg)
+
     def run(self, positional: list[str], options: dict[str, str]) -> str:
         raise NotImplementedError
 
@@ -332,6 +342,14 @@ class ShowCommand(Subcommand):
     min_args = 1
     # An unquoted EXPR[KEY] with spaces arrives in pieces: m[main.P{X: 1, Y: 2}].
     max_args = 64
+
+    def split(self, arg: str) -> list[str]:
+        """Shell words: inside '…' every character is literal, so a key's Go escapes survive
+        (gdb.string_to_argv would eat the backslash of m["a\\nb"] even inside quotes)."""
+        try:
+            return shlex.split(arg)
+        except ValueError:  # an unbalanced quote: GDB's own splitting, as before
+            return gdb.string_to_argv(arg)
 
     def run(self, positional: list[str], options: dict[str, str]) -> str:
         if len(positional) > 1:

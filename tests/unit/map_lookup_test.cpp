@@ -124,6 +124,8 @@ TEST_F(LookupTest, WrongKeyTypeAndBadSyntaxAreOneLine) {
   MapLayout il = MustLayout("go1.22.5", types_.int8_, types_.int_);
   EXPECT_FALSE(ParseMapKey("300", MapType(types_.int8_, types_.int_), il, nullptr, &out, &error));
   EXPECT_EQ(error, "key 300 overflows int8 (map[int8]int has int8 keys)");
+  EXPECT_FALSE(ParseMapKey("{Z: 1}", pm, pl, nullptr, &out, &error));
+  EXPECT_EQ(error, "key {Z: 1}: unknown field Z in main.P (map[main.P]int has main.P keys)");
 }
 
 TEST_F(LookupTest, SwissSmallAndDirectoryMaps) {
