@@ -309,3 +309,42 @@ def test_lookup_live(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
     finally:
         fx.stop(proc)
     assert not problems, f"{tc.id} {mode}: {len(problems)} wrong\n" + "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("tc,mode", fx.params(["core"]))
+def test_lookup_in_frames(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
+    """Look-ups on maps held by locals, parameters, closure captures and receiver fields
+    (c.byID) of parked goroutines, chosen with -g/-f: EXPR[KEY] takes every EXPR form."""
+    binary = fx.build("goroutines", tc, ["-gcflags=all=-N -l"])
+    target, expect, _ = fx.start(binary, tmp_path, mode)
+    gs = expect["goroutines"] + [expect["main"]]
+    bts = batch(binary, target, [f"bt -g {g['id']} --json" for g in gs])
+    plan: list[tuple[str, Check]] = []
+    for g, r in zip(gs, bts):
+        frames = json.loads(r["output"])["goroutine"]["frames"]
+        for m in g["maps"]:
+            k = next(f["index"] for f in frames
+                     if f["function"] == m["function"] and not f["inlined"])
+            kt = key_type(m["type"])
+            want = {"address": m.get("address"), "type": m["type"], "len": m["len"]}
+            for e in sample(m["entries"], 3):
+                expr = f"{m['name']}[{go_literal(e['key'], kt)}]"
+                found = _found(expr, want, e)
+
+                def check(r: dict[str, Any], found: Check = found) -> list[str]:
+                    # The frame fixture does not record map addresses: compare the rest.
+                    doc = json.loads(r["output"])["lookup"] if r["status"] == 0 else None
+                    if doc is not None and want["address"] is None:
+                        doc["map"]["address"] = None
+                        r = {**r, "output": json.dumps({"lookup": doc})}
+                    return found(r)
+                plan.append((f"show {lldb_quote(expr)} -g {g['id']} -f {k} --json", check))
+            lit = absent_literal(kt, m["entries"])
+            if lit is not None:
+                expr = f"{m['name']}[{lit}]"
+                plan.append((f"show {lldb_quote(expr)} -g {g['id']} -f {k}", _text(
+                    f"{expr}: no such key (map has {_entries(m['len'])})")))
+    assert plan, "the goroutines fixture holds no maps"
+    problems = run_plan(binary, target, plan)
+    assert not problems, (f"{tc.id} {mode}: {len(problems)} of {len(plan)} wrong\n"
+                          + "\n".join(problems[:40]))
