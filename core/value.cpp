@@ -437,7 +437,58 @@ public:
 
   DiagnosticSink &diags() { return diags_; }
 
+  // While alive, pointers are not followed (map keys: their identity is the
+  // address).
+  class KeyScope {
+  public:
+    explicit KeyScope(RenderImpl &r) : r_(r), saved_(r.hops_) {
+      r.hops_ = std::max(r.hops_, r.opt_.pointer_depth);
+    }
+    ~KeyScope() { r_.hops_ = saved_; }
+    KeyScope(const KeyScope &) = delete;
+    KeyScope &operator=(const KeyScope &) = delete;
+
+  private:
+    RenderImpl &r_;
+    int saved_;
+  };
+
 private:
+  // Whether the pointer p (to elem) is rendered as its pointee at `depth`.
+  enum class Follow { No, Yes, Cycle };
+  Follow CanFollow(uint64_t p, const Type *elem, int depth) const {
+    if (elem == nullptr || hops_ >= opt_.pointer_depth || depth + 1 >= opt_.max_depth)
+      return Follow::No;
+    for (const auto &[a, t] : followed_)
+      if (a == p && t == elem)
+        return Follow::Cycle;
+    return Follow::Yes;
+  }
+  // A followed pointer whose pointee's first bytes cannot be read renders as
+  // one unreadable value, not as a struct of unreadable fields.
+  bool PointeeReadable(uint64_t p, const Type *elem) {
+    uint8_t buf[8];
+    size_t n = size_t(std::min<uint64_t>(elem->size, sizeof buf));
+    return mem_->ReadExact(p, buf, n);
+  }
+  // Marks p as being rendered for the scope's lifetime (one more pointer hop).
+  class FollowScope {
+  public:
+    FollowScope(RenderImpl &r, uint64_t p, const Type *elem) : r_(r) {
+      ++r.hops_;
+      r.followed_.emplace_back(p, elem);
+    }
+    ~FollowScope() {
+      --r_.hops_;
+      r_.followed_.pop_back();
+    }
+    FollowScope(const FollowScope &) = delete;
+    FollowScope &operator=(const FollowScope &) = delete;
+
+  private:
+    RenderImpl &r_;
+  };
+
   ojson JsonValue(uint64_t addr, const Type *t, int depth);
   void TextValue(uint64_t addr, const Type *t, int depth, std::string &out);
   bool WantsFormatter(const Type *t);
@@ -533,6 +584,8 @@ private:
   uint64_t string_bytes_ = 0;
   bool budget_reported_ = false;
   bool string_budget_reported_ = false;
+  int hops_ = 0; // pointers followed on the current path
+  std::vector<std::pair<uint64_t, const Type *>> followed_; // their pointees
 };
 
 // --- reads
@@ -905,7 +958,20 @@ ojson RenderImpl::JsonValue(uint64_t addr, const Type *t, int depth) {
       return UnreadableJson(addr, t->name);
     if (p == 0)
       return nullptr;
-    return ojson{{"ptr", HexAddr(p)}};
+    ojson j = ojson::object();
+    j["ptr"] = HexAddr(p);
+    if (t->kind == Kind::Pointer) {
+      Follow f = CanFollow(p, t->elem, depth);
+      if (f == Follow::Cycle) {
+        j["cycle"] = true;
+      } else if (f == Follow::Yes && !PointeeReadable(p, t->elem)) {
+        j["elem"] = UnreadableJson(p, t->elem->name);
+      } else if (f == Follow::Yes) {
+        FollowScope scope(*this, p, t->elem);
+        j["elem"] = Json(p, t->elem, depth + 1);
+      }
+    }
+    return j;
   }
   case Kind::Map: {
     uint64_t p;
@@ -1135,10 +1201,19 @@ void RenderImpl::TextValue(uint64_t addr, const Type *t, int depth,
       out += "nil";
       return;
     }
-    if (t->kind == Kind::Pointer && opt_.follow_pointers &&
-        t->elem != nullptr && depth < opt_.max_depth) {
+    Follow f = t->kind == Kind::Pointer ? CanFollow(p, t->elem, depth) : Follow::No;
+    if (f == Follow::Yes && !PointeeReadable(p, t->elem)) {
+      out += "(" + t->name + ")(" + HexAddr(p) + ") " + UnreadableText(p, t->elem->name);
+      return;
+    }
+    if (f == Follow::Yes) {
+      FollowScope scope(*this, p, t->elem);
       out += "&";
       Text(p, t->elem, depth + 1, out);
+      return;
+    }
+    if (f == Follow::Cycle) {
+      out += "(" + t->name + ")(" + HexAddr(p) + ") <cycle>";
       return;
     }
     if (t->kind == Kind::UnsafePointer)
@@ -1173,7 +1248,10 @@ void RenderImpl::TextValue(uint64_t addr, const Type *t, int depth,
       if (!first)
         out += ", ";
       first = false;
-      Text(e.key_addr, layout->key ? layout->key : t->key, depth + 1, out);
+      {
+        KeyScope keys(*this);
+        Text(e.key_addr, layout->key ? layout->key : t->key, depth + 1, out);
+      }
       out += ": ";
       Text(e.elem_addr, layout->elem ? layout->elem : t->elem, depth + 1, out);
     });
@@ -1365,7 +1443,10 @@ ojson RenderImpl::ShowJson(MemoryReader &mem, const MapLayout &layout,
   ojson entries = ojson::array();
   WalkMap(mem, layout, map_type, addr, req, walk, [&](const MapEntry &e) {
     ojson entry = ojson::object();
-    entry["key"] = Json(e.key_addr, key, depth);
+    {
+      KeyScope keys(*this);
+      entry["key"] = Json(e.key_addr, key, depth);
+    }
     entry["value"] = Json(e.elem_addr, elem, depth);
     entries.push_back(std::move(entry));
   });
@@ -1410,7 +1491,10 @@ std::string RenderImpl::ShowText(MemoryReader &mem, const MapLayout &layout,
   std::string body;
   WalkMap(mem, layout, map_type, addr, req, walk, [&](const MapEntry &e) {
     body += "  ";
-    Text(e.key_addr, key, 1, body);
+    {
+      KeyScope keys(*this);
+      Text(e.key_addr, key, 1, body);
+    }
     body += ": ";
     Text(e.elem_addr, elem, 1, body);
     body += "\n";
@@ -1465,6 +1549,33 @@ nlohmann::json ValueRenderer::Json(uint64_t addr, const Type *t) {
 std::string ValueRenderer::Text(uint64_t addr, const Type *t) {
   try {
     RenderImpl impl(*this);
+    std::string out;
+    impl.Text(addr, t, 0, out);
+    return out;
+  } catch (const std::exception &e) {
+    diags_.Add(DiagCode::Truncated, Severity::Error,
+               std::string("rendering stopped: ") + e.what(), addr);
+    return "<rendering failed>";
+  }
+}
+
+nlohmann::ordered_json ValueRenderer::KeyJsonOrdered(uint64_t addr,
+                                                     const Type *t) {
+  try {
+    RenderImpl impl(*this);
+    RenderImpl::KeyScope keys(impl);
+    return impl.Json(addr, t, 0);
+  } catch (const std::exception &e) {
+    diags_.Add(DiagCode::Truncated, Severity::Error,
+               std::string("rendering stopped: ") + e.what(), addr);
+    return ojson{{"error", "rendering failed"}};
+  }
+}
+
+std::string ValueRenderer::KeyText(uint64_t addr, const Type *t) {
+  try {
+    RenderImpl impl(*this);
+    RenderImpl::KeyScope keys(impl);
     std::string out;
     impl.Text(addr, t, 0, out);
     return out;

@@ -65,7 +65,12 @@ struct RenderOptions {
   int max_depth = 16;                  // nesting of structs/arrays/maps/pointers
   uint64_t max_elems = 4096;           // array/slice elements rendered
   uint64_t nested_map_entries = 64;    // entries rendered for a nested map
-  bool follow_pointers = false;        // text: pointers as addresses only
+  // Pointer levels followed to their pointee along any path: text `&main.T{…}`,
+  // JSON {"ptr":"0x…","elem":…}. 0: pointers are addresses only. A pointee
+  // already being rendered on the path is not entered again (text
+  // `(*T)(0x…) <cycle>`, JSON {"ptr":"0x…","cycle":true}). Map keys are never
+  // followed: a pointer key's identity is its address.
+  int pointer_depth = 0;
   // Work caps for one top-level call (Json, Text, ShowMap*): values rendered
   // and string bytes read, so that nested maps/slices cannot multiply into
   // unbounded work (64 nested map entries per level, 16 levels deep, ...).
@@ -85,6 +90,9 @@ public:
   nlohmann::ordered_json JsonOrdered(uint64_t addr, const Type *t);
   // Go-like text: 1, "a\"b", main.P{X: 1, Y: 2}, map[string]int{"a": 1}.
   std::string Text(uint64_t addr, const Type *t);
+  // The same for a map key: pointers inside are never followed.
+  nlohmann::ordered_json KeyJsonOrdered(uint64_t addr, const Type *t);
+  std::string KeyText(uint64_t addr, const Type *t);
 
   // Problems met while rendering (unreadable memory, unknown dynamic types).
   DiagnosticSink &diagnostics() { return diags_; }

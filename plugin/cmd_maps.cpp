@@ -1,5 +1,9 @@
 // `gomap show` and `gomap header`: a map's entries, and its header fields.
+#include <cctype>
+
+#include "core/go_literal.h"
 #include "core/header_report.h"
+#include "core/map_lookup.h"
 #include "core/map_state.h"
 #include "core/syncmap.h"
 #include "core/value.h"
@@ -40,6 +44,101 @@ bool TrySyncMap(lldb::SBDebugger dbg, const ParsedArgs &args, SyncTarget *st, bo
   return true;
 }
 
+// Named types for interface keys written as main.P{1, 2}, from the binary's DWARF.
+class DwarfTypeLookup final : public TypeLookup {
+public:
+  explicit DwarfTypeLookup(GoTarget &gt) : gt_(gt) {}
+  const Type *ByName(const std::string &name) override { return gt_.dwarf().TypeByName(name); }
+
+private:
+  GoTarget &gt_;
+};
+
+// The most pointer levels --depth follows (the renderer's nesting limit caps it too).
+constexpr uint64_t kMaxDepth = 64;
+
+// Pointer levels to follow: --depth N, else 1 for text (as Delve's print) and 0
+// for --json (the stable {"ptr": …} encoding).
+bool DepthOption(const ParsedArgs &args, RenderOptions *opts, std::string *error) {
+  uint64_t depth = args.Has("json") ? 0 : 1;
+  if (!UintOption(args, "depth", &depth, error))
+    return false;
+  opts->pointer_depth = int(std::min(depth, kMaxDepth));
+  return true;
+}
+
+// `gomap show 'EXPR[KEY]'` when EXPR is a map: one entry. *handled is false when
+// EXPR is not a map but an array or slice (then EXPR[KEY] is indexing, which the
+// caller resolves as before).
+bool RunLookup(lldb::SBDebugger dbg, const ParsedArgs &args, const IndexSuffix &sx,
+               const RenderOptions &opts, lldb::SBCommandReturnObject &result, bool *handled,
+               std::string *error) {
+  *handled = true;
+  ParsedArgs prefix_args = args;
+  prefix_args.positional[0] = sx.prefix;
+  SyncTarget st;
+  bool sync_ok = false;
+  if (TrySyncMap(dbg, prefix_args, &st, &sync_ok, error)) {
+    *error = sx.prefix + " is a sync.Map: key look-ups are for Go maps only so far ('gomap "
+                         "show " + sx.prefix + "' lists its entries)";
+    return false;
+  }
+  error->clear();
+  MapTarget mt;
+  if (!ResolveMapTarget(dbg, prefix_args, &mt, error)) {
+    const Type *vt = mt.ref.value_type;
+    for (int hops = 0; vt && vt->kind == Kind::Pointer && hops < 8; ++hops)
+      vt = vt->elem;
+    if (vt && (vt->kind == Kind::Array || vt->kind == Kind::Slice)) {
+      if (sx.status != IndexSuffix::Status::Ok || !ParseUint(sx.key)) {
+        *error = sx.prefix + " is a " + mt.ref.value_type->name + ": its index must be a "
+                             "non-negative integer, not " + sx.key;
+        return false;
+      }
+      *handled = false; // shards[3]: indexing, resolved as before
+      error->clear();
+      return true;
+    }
+    if (vt && vt->kind != Kind::Map)
+      *error = sx.prefix + " is a " + mt.ref.value_type->name + ", not a map: [" + sx.key +
+               "] looks a key up in a map (arrays and slices take an integer index)";
+    return false;
+  }
+  GoTarget &gt = *mt.ctx.gt;
+  DwarfTypeLookup names(gt);
+  ParsedLiteral key;
+  if (!ParseMapKey(sx.key, mt.ref.type, *mt.layout, &names, &key, error)) {
+    const Type *kt = mt.layout->key ? mt.layout->key : mt.ref.type->key;
+    // `gomap show m["k"]` unquoted reaches us as m[k]: a bare word for a string key.
+    bool word = !sx.key.empty() && (std::isalpha(static_cast<unsigned char>(sx.key[0])) ||
+                                    sx.key[0] == '_') &&
+                sx.key != "true" && sx.key != "false" && sx.key != "nil";
+    if (kt && kt->kind == Kind::String && word)
+      *error += "; LLDB drops unquoted double quotes: quote the whole EXPR, e.g. gomap show '" +
+                sx.prefix + "[\"" + sx.key + "\"]'";
+    return false;
+  }
+  if (sx.status == IndexSuffix::Status::Unterminated) {
+    *error = "key " + sx.key + " does not parse: missing ']' after the key";
+    return false;
+  }
+  LookupResult r = LookupKey(gt.memory(), *mt.layout, mt.ref.type, mt.ref.header, key.value,
+                             &gt, Limits{});
+  ValueRenderer renderer(gt.memory(), &gt, &gt, opts);
+  std::unique_ptr<ValueFormatter> formatters = UserFormatters();
+  renderer.set_formatter(formatters.get());
+  if (args.Has("json")) {
+    Json doc = LookupJson(r, key.value, renderer);
+    PrintJson(result, Json{{"schema", "gomap/1"}, {"lookup", doc}});
+    SetFindingsStatus(result, HasErrorDiagnostics(doc["diagnostics"]));
+  } else {
+    std::string text = LookupText(r, args.positional[0], renderer);
+    result.AppendMessage(text.c_str());
+    SetFindingsStatus(result, text.find("error[") != std::string::npos);
+  }
+  return true;
+}
+
 class ShowCommand : public Subcommand {
 public:
   ShowCommand()
@@ -48,18 +147,44 @@ public:
                     {"limit", 'n', true, "entries to show (default 64)"},
                     {"offset", 0, true, "entries to skip first"},
                     {"all", 'a', false, "show every entry"},
+                    {"depth", 'd', true,
+                     "pointer levels to follow to the pointee (default 1; 0 with --json)"},
                     kBuiltin, kGoroutine, kFrame},
-                   1, 1) {}
+                   1, kMaxWords) {}
 
 protected:
-  bool Run(lldb::SBDebugger dbg, const ParsedArgs &args,
+  // An unquoted EXPR[KEY] with spaces reaches us in pieces: m[main.P{X: 1, Y: 2}].
+  static constexpr size_t kMaxWords = 64;
+
+  bool Run(lldb::SBDebugger dbg, const ParsedArgs &args_in,
            lldb::SBCommandReturnObject &result, std::string *error) override {
+    ParsedArgs args = args_in;
+    if (args.positional.size() > 1) {
+      if (SplitIndexSuffix(args.positional[0]).status != IndexSuffix::Status::Unterminated) {
+        *error = "unexpected argument '" + args.positional[1] + "'";
+        return false;
+      }
+      for (size_t i = 1; i < args.positional.size(); ++i)
+        args.positional[0] += " " + args.positional[i];
+      args.positional.resize(1);
+    }
     ShowRequest req;
     if (!UintOption(args, "limit", &req.limit, error) ||
         !UintOption(args, "offset", &req.offset, error))
       return false;
     if (args.Has("all"))
       req.limit = UINT64_MAX;
+    RenderOptions opts;
+    if (!DepthOption(args, &opts, error))
+      return false;
+    IndexSuffix sx = SplitIndexSuffix(args.positional[0]);
+    if (sx.status != IndexSuffix::Status::None) {
+      bool handled = false;
+      if (!RunLookup(dbg, args, sx, opts, result, &handled, error))
+        return false;
+      if (handled)
+        return true;
+    }
     SyncTarget st;
     bool ok = false;
     if (TrySyncMap(dbg, args, &st, &ok, error)) {
@@ -67,7 +192,7 @@ protected:
         return false;
       GoTarget &gt = *st.ctx.gt;
       SyncMapReport r = DecodeSyncMap(gt.memory(), *st.layout, st.address, req.limits);
-      ValueRenderer renderer(gt.memory(), &gt, &gt);
+      ValueRenderer renderer(gt.memory(), &gt, &gt, opts);
       std::unique_ptr<ValueFormatter> formatters = UserFormatters();
       renderer.set_formatter(formatters.get());
       if (args.Has("json")) {
@@ -84,7 +209,7 @@ protected:
     if (!ResolveMapTarget(dbg, args, &mt, error))
       return false;
     GoTarget &gt = *mt.ctx.gt;
-    ValueRenderer renderer(gt.memory(), &gt, &gt);
+    ValueRenderer renderer(gt.memory(), &gt, &gt, opts);
     std::unique_ptr<ValueFormatter> formatters = UserFormatters();
     renderer.set_formatter(formatters.get());
     if (args.Has("json")) {

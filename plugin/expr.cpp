@@ -179,6 +179,7 @@ bool ParsePath(const std::string &expr_in, std::string *root, std::vector<PathSt
 bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_name,
                 const FrameScope *scope, MapRef *out, std::string *error) {
   out->expr = expr;
+  out->value_type = nullptr;
   if (auto addr = ParseUint(expr); addr && (expr.rfind("0x", 0) == 0 ||
                                             expr.rfind("0X", 0) == 0)) {
     if (type_name.empty()) {
@@ -208,6 +209,7 @@ bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_n
   std::string path;
   if (!ResolvePath(gt, expr, scope, mem, &t, &addr, &path, &out->where, error))
     return false;
+  out->value_type = t;
   if (!t || t->kind != Kind::Map) {
     *error = path + " is " + (t ? "a " + t->name : "of unknown type") + ", not a map";
     return false;

@@ -21,6 +21,10 @@ struct MapRef {
   const Type *type = nullptr; // Kind::Map
   uint64_t header = 0;        // the map value: *hmap / *maps.Map (0 = nil map)
   std::string where;          // "goroutine 6, frame 3 (main.recvLeaf)" for locals
+  // The type EXPR resolved to, also when it is not a map (ResolveMap then
+  // fails); null when EXPR did not resolve. `show 'x[KEY]'` uses it to tell a
+  // key look-up from array/slice indexing.
+  const Type *value_type = nullptr;
 };
 
 // One frame of one goroutine whose variables EXPR may name.

@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -11,8 +12,10 @@
 #include <string>
 #include <utility>
 
+#include "core/go_literal.h"
 #include "core/header_report.h"
 #include "core/map.h"
+#include "core/map_lookup.h"
 #include "core/map_layout.h"
 #include "core/types.h"
 #include "core/value.h"
@@ -186,9 +189,12 @@ public:
   MemoryReader &memory() { return cache_; }
   // The user formatters, null when none are registered.
   ValueFormatter *formatter() { return formatter_.active() ? &formatter_ : nullptr; }
-  // A renderer over this session, with the user formatters.
-  ValueRenderer Renderer() {
-    ValueRenderer r(memory(), this, this);
+  // A renderer over this session, with the user formatters; pointers followed
+  // `depth` levels (RenderOptions::pointer_depth).
+  ValueRenderer Renderer(int depth = 0) {
+    RenderOptions opts;
+    opts.pointer_depth = std::max(0, std::min(depth, 64));
+    ValueRenderer r(memory(), this, this, opts);
     r.set_formatter(formatter());
     return r;
   }
@@ -237,6 +243,31 @@ private:
   std::map<uint64_t, const Type *> dynamic_;
 };
 
+// Named types for interface keys (main.P{1, 2}) through a Python callable
+// name -> Type|None; a failing callable finds nothing.
+class PyTypeLookup final : public TypeLookup {
+public:
+  explicit PyTypeLookup(py::object fn) : fn_(std::move(fn)) {}
+  const Type *ByName(const std::string &name) override {
+    if (fn_.is_none())
+      return nullptr;
+    try {
+      py::object r = fn_(name);
+      return r.is_none() ? nullptr : r.cast<const Type *>();
+    } catch (py::error_already_set &) {
+      return nullptr;
+    } catch (const py::cast_error &) {
+      return nullptr;
+    }
+  }
+
+private:
+  py::object fn_;
+};
+
+// Pointer levels for `show`: an explicit --depth, else 1 for text and 0 for JSON.
+int DepthFor(int depth, bool json) { return depth >= 0 ? depth : json ? 0 : 1; }
+
 // A bounded lazy walk: yields (key_addr, elem_addr).
 class Cursor {
 public:
@@ -281,8 +312,8 @@ public:
   bool writing() const { return header_.writing; }
   std::string header_diagnostics() const { return Dump(DiagList(header_diags_)); }
 
-  std::string ShowJson(uint64_t offset, uint64_t limit) {
-    ValueRenderer renderer = session_->Renderer();
+  std::string ShowJson(uint64_t offset, uint64_t limit, int depth) {
+    ValueRenderer renderer = session_->Renderer(DepthFor(depth, true));
     ShowRequest req;
     req.offset = offset;
     req.limit = limit;
@@ -290,8 +321,8 @@ public:
                                 renderer);
     return Dump(Json{{"schema", "gomap/1"}, {"map", m}});
   }
-  std::string ShowText(uint64_t offset, uint64_t limit) {
-    ValueRenderer renderer = session_->Renderer();
+  std::string ShowText(uint64_t offset, uint64_t limit, int depth) {
+    ValueRenderer renderer = session_->Renderer(DepthFor(depth, false));
     ShowRequest req;
     req.offset = offset;
     req.limit = limit;
@@ -305,6 +336,26 @@ public:
     return HeaderText(header_, *layout_, type_, header_diags_);
   }
   bool HeaderHasErrors() const { return header_diags_.HasErrors(); }
+
+  // `gomap show 'EXPR[KEY]'`: the key parsed for the map's key type (GomapError
+  // in one line when it does not parse or has the wrong type), looked up, and
+  // rendered as text (`expr` as the user typed it) or as the look-up document.
+  std::string Lookup(const std::string &key_text, const std::string &expr, bool json,
+                     int depth, bool terminated, py::object names) {
+    PyTypeLookup lookup(std::move(names));
+    ParsedLiteral key;
+    std::string error;
+    if (!ParseMapKey(key_text, type_, *layout_, &lookup, &key, &error))
+      throw GomapError(error);
+    if (!terminated)
+      throw GomapError("key " + key_text + " does not parse: missing ']' after the key");
+    LookupResult r = LookupKey(session_->memory(), *layout_, type_, header_.address, key.value,
+                               session_, Limits{});
+    ValueRenderer renderer = session_->Renderer(DepthFor(depth, json));
+    if (json)
+      return Dump(Json{{"schema", "gomap/1"}, {"lookup", LookupJson(r, key.value, renderer)}});
+    return LookupText(r, expr, renderer);
+  }
 
   Cursor Entries(uint64_t max_entries) {
     Limits limits;
@@ -484,8 +535,16 @@ PYBIND11_MODULE(_gomap, m) {
                              "JSON array text of the header's diagnostics")
       .def_property_readonly("header_has_errors", &MapHandle::HeaderHasErrors)
       .def("show_json", &MapHandle::ShowJson, py::arg("offset") = 0, py::arg("limit") = 64,
-           "the `gomap show --json` document, as the LLDB plugin prints it")
-      .def("show_text", &MapHandle::ShowText, py::arg("offset") = 0, py::arg("limit") = 64)
+           py::arg("depth") = -1,
+           "the `gomap show --json` document, as the LLDB plugin prints it; depth: "
+           "pointer levels followed (-1: the default, 0 for JSON)")
+      .def("show_text", &MapHandle::ShowText, py::arg("offset") = 0, py::arg("limit") = 64,
+           py::arg("depth") = -1)
+      .def("lookup", &MapHandle::Lookup, py::arg("key"), py::arg("expr"),
+           py::arg("json") = false, py::arg("depth") = -1, py::arg("terminated") = true,
+           py::arg("names") = py::none(),
+           "`gomap show 'EXPR[KEY]'`: text or the look-up JSON document; names(name) -> "
+           "Type|None resolves named types in interface keys; raises GomapError in one line")
       .def("header_json", &MapHandle::HeaderJsonText)
       .def("header_text", &MapHandle::HeaderTextOut)
       .def("entries", &MapHandle::Entries, py::arg("max_entries") = UINT64_MAX,
@@ -498,6 +557,19 @@ PYBIND11_MODULE(_gomap, m) {
       .def_property_readonly("yielded", &Cursor::yielded)
       .def_property_readonly("diagnostics", &Cursor::diagnostics,
                              "JSON array text of the walk's diagnostics");
+
+  m.def(
+      "split_index",
+      [](const std::string &expr) {
+        IndexSuffix sx = SplitIndexSuffix(expr);
+        const char *status = sx.status == IndexSuffix::Status::None ? "none"
+                             : sx.status == IndexSuffix::Status::Ok ? "ok"
+                                                                    : "unterminated";
+        return py::make_tuple(status, sx.prefix, sx.key);
+      },
+      py::arg("expr"),
+      "EXPR[KEY] split: (status 'none'|'ok'|'unterminated', prefix, key); brackets inside "
+      "string and rune literals do not count");
 
   m.attr("ALL") = py::int_(UINT64_MAX);
   m.attr("PYTHON") = py::str(PY_VERSION);

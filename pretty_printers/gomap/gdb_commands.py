@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shlex
 from typing import Any, Optional
 
 import _gomap
@@ -28,6 +29,8 @@ BUILTIN = Opt("builtin-layout", help="use the built-in layout tables instead of 
                                      "binary's DWARF")
 GOROUTINE = Opt("goroutine", "g", True, "goroutine id (not implemented yet)")
 FRAME = Opt("frame", "f", True, "frame index (not implemented yet)")
+DEPTH = Opt("depth", "d", True, "pointer levels to follow to the pointee (default 1; 0 "
+                                "with --json)")
 MAX_DEREF = 8
 _IDENT_PATH = re.compile(r"^[\w/.-]+$")
 
@@ -75,11 +78,16 @@ def parse_args(argv: list[str], spec: list[Opt]) -> tuple[list[str], dict[str, s
 
 
 def parse_uint(text: str) -> Optional[int]:
+    """A non-negative decimal or 0x hex number, as plugin/args.cpp ParseUint ("0" included)."""
+    hexa = text.lower().startswith("0x")
+    digits = text[2:] if hexa else text
+    if not digits or not digits.isalnum():  # no signs, spaces or underscores
+        return None
     try:
-        v = int(text, 16) if text.lower().startswith("0x") else int(text, 10)
+        v = int(digits, 16 if hexa else 10)
     except ValueError:
         return None
-    return v if 0 <= v < 2**64 and text.lstrip("0xX").isalnum() else None
+    return v if v < 2**64 else None
 
 
 def uint_option(options: dict[str, str], name: str, default: int) -> int:
@@ -205,6 +213,64 @@ def resolve_map(expr: str, type_name: str, builtin: bool,
     return session.open_map(info.gtype, addr, builtin)
 
 
+def _value_type(expr: str) -> Optional[gdb.Type]:
+    """The type EXPR resolves to, or None when it does not resolve."""
+    try:
+        value, _ = resolve_value(expr)
+    except (UsageError, gdb.error, RuntimeError):
+        return None
+    return value.type
+
+
+def _is_indexable(t: gdb.Type) -> bool:
+    """Arrays and slices (Go's slices are structs named []T in GDB)."""
+    for _ in range(MAX_DEREF):
+        s = t.strip_typedefs()
+        if s.code != gdb.TYPE_CODE_PTR:
+            break
+        t = s.target()
+    s = t.strip_typedefs()
+    return s.code == gdb.TYPE_CODE_ARRAY or tgt.go_name(t).startswith("[]")
+
+
+def _names(tm: "tgt.TypeModel") -> Any:
+    """name -> core Type for interface keys written as main.P{1, 2}."""
+    def lookup(name: str) -> Optional["_gomap.Type"]:
+        t = tgt.lookup_go_type(name)
+        return tm.convert(t) if t is not None else None
+    return lookup
+
+
+def lookup_key(expr: str, split: tuple[str, str, str], options: dict[str, str],
+               session: "_gomap.Session", depth: int) -> Optional[str]:
+    """`gomap show 'EXPR[KEY]'` when EXPR is a map; None when EXPR is an array or slice
+    (then EXPR[KEY] is indexing, resolved as before)."""
+    status, prefix, key = split
+    try:
+        m = resolve_map(prefix, options.get("type", ""), "builtin-layout" in options, session)
+    except UsageError:
+        t = _value_type(prefix)
+        if t is None or tgt.model().map_info(t) is not None:
+            raise
+        if _is_indexable(t):
+            if status != "ok" or parse_uint(key) is None:
+                raise UsageError(f"{prefix} is a {tgt.go_name(t)}: its index must be a "
+                                 f"non-negative integer, not {key}") from None
+            return None
+        raise UsageError(f"{prefix} is a {tgt.go_name(t)}, not a map: [{key}] looks a key up "
+                         f"in a map (arrays and slices take an integer index)") from None
+    try:
+        return m.lookup(key, expr, "json" in options, depth, status == "ok",
+                        _names(tgt.model()))
+    except _gomap.GomapError as e:
+        msg = str(e)
+        word = re.match(r"[A-Za-z_]", key) and key not in ("true", "false", "nil")
+        if "is not a string" in msg and word:
+            msg += (f"; GDB drops unquoted double quotes: quote the whole EXPR, e.g. "
+                    f"gomap show '{prefix}[\"{key}\"]'")
+        raise UsageError(msg) from None
+
+
 def _exe() -> str:
     return gdb.current_progspace().filename or "the program"
 
@@ -238,7 +304,7 @@ class Subcommand(gdb.Command):
     def invoke(self, arg: str, from_tty: bool) -> None:
         gdb_printers.ensure_first()
         try:
-            positional, options = parse_args(gdb.string_to_argv(arg), self.spec)
+            positional, options = parse_args(self.split(arg), self.spec)
             if len(positional) < self.min_args:
                 raise UsageError("missing EXPR (a variable such as main.cache, or 0xADDR "
                                  "--type 'map[K]V')")
@@ -258,6 +324,10 @@ class Subcommand(gdb.Command):
             raise gdb.GdbError(f"gomap {self.name}: internal error: {msg}") from None
         gdb.write(out if out.endswith("\n") else out + "\n")
 
+    def split(self, arg: str) -> list[str]:
+        """The command line as words, as GDB splits it."""
+        return gdb.string_to_argv(arg)
+
     def run(self, positional: list[str], options: dict[str, str]) -> str:
         raise NotImplementedError
 
@@ -268,20 +338,40 @@ class ShowCommand(Subcommand):
     name = "show"
     spec = [JSON, TYPE, Opt("limit", "n", True, "entries to show (default 64)"),
             Opt("offset", "", True, "entries to skip first"),
-            Opt("all", "a", False, "show every entry"), BUILTIN, GOROUTINE, FRAME]
-    min_args = max_args = 1
+            Opt("all", "a", False, "show every entry"), DEPTH, BUILTIN, GOROUTINE, FRAME]
+    min_args = 1
+    # An unquoted EXPR[KEY] with spaces arrives in pieces: m[main.P{X: 1, Y: 2}].
+    max_args = 64
+
+    def split(self, arg: str) -> list[str]:
+        """Shell words: inside '…' every character is literal, so a key's Go escapes survive
+        (gdb.string_to_argv would eat the backslash of m["a\\nb"] even inside quotes)."""
+        try:
+            return shlex.split(arg)
+        except ValueError:  # an unbalanced quote: GDB's own splitting, as before
+            return gdb.string_to_argv(arg)
 
     def run(self, positional: list[str], options: dict[str, str]) -> str:
+        if len(positional) > 1:
+            if _gomap.split_index(positional[0])[0] != "unterminated":
+                raise UsageError(f"unexpected argument '{positional[1]}'")
+            positional = [" ".join(positional)]
         limit = uint_option(options, "limit", 64)
         offset = uint_option(options, "offset", 0)
+        depth = min(uint_option(options, "depth", 0), 64) if "depth" in options else -1
         if "all" in options:
             limit = _gomap.ALL
         session = _target_session()
+        split = _gomap.split_index(positional[0])
+        if split[0] != "none":
+            out = lookup_key(positional[0], split, options, session, depth)
+            if out is not None:
+                return out
         m = resolve_map(positional[0], options.get("type", ""), "builtin-layout" in options,
                         session)
         if "json" in options:
-            return m.show_json(offset, limit)
-        return m.show_text(offset, limit)
+            return m.show_json(offset, limit, depth)
+        return m.show_text(offset, limit, depth)
 
 
 class HeaderCommand(Subcommand):

@@ -501,8 +501,61 @@ TEST_F(ValueTest, TextFollowsPointersWhenAsked) {
   b.U64(0, kData + 8).U64(8, 5);
   PutString(b, 16, kHeap, "q");
   mem_.Map(kData, b.vec());
-  opts_.follow_pointers = true;
+  opts_.pointer_depth = 1;
   EXPECT_EQ(T(kData, pptr_), "&main.P{X: 5, Y: \"q\"}");
+  EXPECT_EQ(J(kData, pptr_),
+            (json{{"ptr", HexAddr(kData + 8)}, {"elem", {{"X", 5}, {"Y", "q"}}}}));
+}
+
+TEST_F(ValueTest, PointerDepthBoundsHopsAndStopsAtCycles) {
+  // type N struct { V int; Next *N }: a -> b -> a (a cycle), and c -> c.
+  Type *n = tt_.New(Kind::Struct, "main.N", 16, 8);
+  Type *np = tt_.New(Kind::Pointer, "*main.N", 8, 8);
+  np->elem = n;
+  n->fields = {{"V", 0, int_}, {"Next", 8, np}};
+  constexpr uint64_t a = kHeap, b = kHeap + 0x100, c = kHeap + 0x200;
+  mem_.Map(kData, Bytes().U64(0, a).U64(8, c).vec());
+  mem_.Map(a, Bytes().U64(0, 1).U64(8, b).vec());
+  mem_.Map(b, Bytes().U64(0, 2).U64(8, a).vec());
+  mem_.Map(c, Bytes().U64(0, 3).U64(8, c).vec());
+  EXPECT_EQ(T(kData, np), "(*main.N)(" + HexAddr(a) + ")"); // depth 0: addresses
+  EXPECT_EQ(J(kData, np), (json{{"ptr", HexAddr(a)}}));
+  opts_.pointer_depth = 1;
+  EXPECT_EQ(T(kData, np), "&main.N{V: 1, Next: (*main.N)(" + HexAddr(b) + ")}");
+  opts_.pointer_depth = 2;
+  EXPECT_EQ(T(kData, np),
+            "&main.N{V: 1, Next: &main.N{V: 2, Next: (*main.N)(" + HexAddr(a) + ")}}");
+  opts_.pointer_depth = 5;
+  EXPECT_EQ(T(kData, np), "&main.N{V: 1, Next: &main.N{V: 2, Next: (*main.N)(" + HexAddr(a) +
+                              ") <cycle>}}");
+  EXPECT_EQ(J(kData, np),
+            (json{{"ptr", HexAddr(a)},
+                  {"elem",
+                   {{"V", 1},
+                    {"Next",
+                     {{"ptr", HexAddr(b)},
+                      {"elem", {{"V", 2}, {"Next", {{"ptr", HexAddr(a)}, {"cycle", true}}}}}}}}}}));
+  EXPECT_EQ(T(kData + 8, np), "&main.N{V: 3, Next: (*main.N)(" + HexAddr(c) + ") <cycle>}");
+  // Siblings are not cycles: the same pointee twice side by side is rendered twice.
+  Type *pair = tt_.New(Kind::Struct, "main.Pair", 16, 8);
+  pair->fields = {{"L", 0, np}, {"R", 8, np}};
+  mem_.Map(kData + 0x1000, Bytes().U64(0, c).U64(8, c).vec());
+  opts_.pointer_depth = 1;
+  EXPECT_EQ(T(kData + 0x1000, pair),
+            "main.Pair{L: &main.N{V: 3, Next: (*main.N)(" + HexAddr(c) + ")}, R: &main.N{V: 3, "
+            "Next: (*main.N)(" + HexAddr(c) + ")}}");
+  // Channels and unsafe.Pointers are never followed; an unreadable pointee says so.
+  Type *ch = tt_.New(Kind::Chan, "chan int", 8, 8);
+  EXPECT_EQ(J(kData, ch), (json{{"ptr", HexAddr(a)}}));
+  mem_.Map(kData + 0x2000, Bytes().U64(0, kHole).vec());
+  EXPECT_EQ(J(kData + 0x2000, pptr_), (json{{"ptr", HexAddr(kHole)}, {"elem", Unreadable(kHole)}}));
+  EXPECT_TRUE(HasDiag(DiagCode::Unreadable, kHole));
+  EXPECT_EQ(T(kData + 0x2000, pptr_),
+            "(*main.P)(" + HexAddr(kHole) + ") <unreadable " + HexAddr(kHole) + ">");
+  // The depth limit of nesting still applies.
+  opts_.pointer_depth = 100;
+  opts_.max_depth = 3;
+  EXPECT_EQ(T(kData, np), "&main.N{V: 1, Next: (*main.N)(" + HexAddr(b) + ")}");
 }
 
 TEST_F(ValueTest, EfaceDirectAndIndirect) {
