@@ -6,6 +6,7 @@ stop-N.json before each stop). Nothing may survive a resume."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from support import fixtures as fx
 from support.lldb_session import LldbSession, marker_line
 
 REPO = Path(__file__).resolve().parents[2]
-PLUGIN = REPO / "build" / "plugin" / "libgomap_lldb.so"
+PLUGIN = Path(os.environ.get("GOMAP_PLUGIN", REPO / "build" / "plugin" / "libgomap_lldb.so"))
 SOURCE = REPO / "tests" / "fixtures" / "session" / "main.go"
 STOPS = 3
 THREAD_SELECTS: list[int] = []  # how often the spin goroutine was on a thread

@@ -27,11 +27,17 @@ LLDB_MAJOR = os.environ.get("GOMAP_LLDB_MAJOR", "19")
 _CHILD = r"""
 import json, os, subprocess, sys
 major = sys.argv[1]
-server = f"/usr/bin/lldb-server-{major}"
+# GOMAP_LLDB_PREFIX: an unpacked lldb-NN package set (scripts/lldb22), as gomap-inspect.
+root = os.environ.get("GOMAP_LLDB_PREFIX", "")
+server = f"{root}/usr/bin/lldb-server-{major}"
 if os.path.exists(server):
     os.environ.setdefault("LLDB_DEBUGSERVER_PATH", server)
-sys.path.insert(0, subprocess.run([f"lldb-{major}", "-P"], capture_output=True, text=True,
-                                  check=True).stdout.strip())
+lldb_bin = f"{root}/usr/bin/lldb-{major}" if root else f"lldb-{major}"
+pypath = subprocess.run([lldb_bin, "-P"], capture_output=True, text=True,
+                        check=True).stdout.strip()
+if root and os.path.isdir(root + pypath):
+    pypath = root + pypath
+sys.path.insert(0, pypath)
 import lldb
 dbg = lldb.SBDebugger.Create(False)
 dbg.SetAsync(False)
