@@ -3,12 +3,16 @@
 // at the same source line, and `gomap check` (core/check.h) of every map
 // reachable from package variables and from the user frames of those goroutines.
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "core/check.h"
+#include "core/location.h"
+#include "core/map_args.h"
 #include "core/map_ops.h"
+#include "core/reach.h"
 #include "core/runtime_g.h"
 #include "core/value.h"
 #include "plugin/command_support.h"
@@ -27,6 +31,8 @@ struct KnownMap {
   std::string name; // "main.sessions" or "m (goroutine 6, frame 3)"
   const Type *type = nullptr;
   uint64_t address = 0;
+  std::string path;  // shortest path from a root ("main.srv.sessions"), "" unknown
+  std::string where; // the path's root frame ("goroutine 7, frame 2, main.f"), "" for globals
 };
 
 // A goroutine that touches a map: inside a runtime map function, or at the
@@ -36,9 +42,12 @@ struct MapGoroutine {
   MapOp op = MapOp::None;
   std::string map_function; // outermost runtime map frame ("" when not inside one)
   int user = -1;            // frame index of the caller in user code
+  int first_map = -1;       // frame index of the innermost runtime map frame
   bool crashed = false;     // a fatal frame inside the map operation
   std::string reason;       // "map operation", "same line"
-  std::vector<size_t> maps; // indexes into the known maps its stack references
+  std::vector<size_t> maps; // indexes into the known maps: its map argument, then its stack's
+  RecoveredMap arg;         // the map function's map argument (header 0: not recovered)
+  std::string arg_why;      // why not
 };
 
 Json FrameRef(const GoFrame &f) {
@@ -63,6 +72,8 @@ MapGoroutine Classify(const Goroutine &g) {
       fatal = true;
     MapOp op = MapOpOf(fn);
     if (op != MapOp::None) {
+      if (mg.first_map < 0)
+        mg.first_map = int(i);
       mg.op = op;
       mg.map_function = fn;
       mg.crashed = fatal;
@@ -96,6 +107,184 @@ std::vector<size_t> StackReferences(MemoryReader &mem, const MapGoroutine &mg,
     if (auto it = by_address.find(words[i]); it != by_address.end() && seen.insert(it->second).second)
       out.push_back(it->second);
   return out;
+}
+
+
+// The standard library's and the runtime's packages: no dot in the first
+// path element ("net/http", "sync"), except main.
+bool IsStdPackage(const std::string &pkg) {
+  if (pkg.empty() || pkg == "main")
+    return false;
+  size_t slash = pkg.find('/');
+  return pkg.substr(0, slash).find('.') == std::string::npos && pkg != "gomapfixtures" &&
+         pkg.rfind("gomapfixtures/", 0) != 0;
+}
+
+bool IsRuntimePackage(const std::string &pkg) {
+  return pkg == "runtime" || pkg.rfind("runtime/", 0) == 0 || pkg.rfind("internal/", 0) == 0;
+}
+
+// The value of a pointer-sized variable of a frame, if it has one.
+bool PointerVar(GoTarget &gt, const FrameScope &scope, const FrameVar &v, uint64_t *out) {
+  if (!v.type || v.type->kind != Kind::Pointer || !v.has_location)
+    return false;
+  VarValue val = EvaluateLocation(v.expr, 8, scope.ctx, gt.memory());
+  if (!val.ok)
+    return false;
+  if (val.in_memory)
+    return gt.memory().ReadPtr(val.addr, out);
+  if (val.bytes.size() < 8)
+    return false;
+  std::memcpy(out, val.bytes.data(), 8);
+  return true;
+}
+
+std::string FrameWhere(const Goroutine &g, size_t k, const std::string &function) {
+  return "goroutine " + std::to_string(g.id) + ", frame " + std::to_string(k) + ", " +
+         function;
+}
+
+// The variables of frame k of g as naming roots of `tier`.
+void FrameRoots(GoTarget &gt, lldb::SBProcess process, const Goroutine &g, size_t k, int tier,
+                OverlayReader &overlay, std::vector<ReachRoot> *roots) {
+  FrameScope scope = MakeScope(gt, process, g, k);
+  for (const FrameVar &v : scope.vars) {
+    if (!v.type || !v.has_location || v.name.empty() || v.name[0] == '.' || v.name[0] == '~')
+      continue;
+    VarValue val = EvaluateLocation(v.expr, v.type->size, scope.ctx, overlay);
+    if (!val.ok)
+      continue;
+    uint64_t addr = val.in_memory ? val.addr : overlay.Add(std::move(val.bytes));
+    // "&x": a variable captured by reference; the walk follows the pointer.
+    std::string name = v.name[0] == '&' ? v.name.substr(1) : v.name;
+    roots->push_back(ReachRoot{name, FrameWhere(g, k, scope.function), v.type, addr, tier});
+  }
+}
+
+// The only map (of a plausible header) within two hops of the calling user
+// frame's variables (`t.byID` when the map function's arguments are lost:
+// mapaccess reads that fail before spilling them). false when none or several.
+bool OnlyMapOfCaller(GoTarget &gt, lldb::SBProcess process, const MapGoroutine &mg,
+                     RecoveredMap *out) {
+  if (mg.user < 0)
+    return false;
+  OverlayReader overlay(gt.memory());
+  std::vector<ReachRoot> roots;
+  FrameRoots(gt, process, *mg.g, size_t(mg.user), 0, overlay, &roots);
+  ReachEnv env{overlay, gt, gt, nullptr};
+  ReachLimits lim;
+  lim.all = true;
+  lim.max_depth = 2;
+  lim.max_objects = 4096;
+  ReachResult res = NameMaps(env, roots, {}, lim);
+  std::vector<const ReachPath *> usable;
+  for (const ReachPath &p : res.found) {
+    const MapLayout *layout = p.type ? gt.ForMapType(p.type) : nullptr;
+    MapHeader h;
+    DiagnosticSink sink;
+    std::string err;
+    if (layout && ReadUsableHeader(gt.memory(), *layout, p.type->name, p.map, &h, sink, &err))
+      usable.push_back(&p);
+  }
+  if (usable.size() != 1 || res.truncated)
+    return false;
+  const std::string &fn = mg.g->frames[size_t(mg.user)].source.function;
+  *out = RecoveredMap{usable[0]->map, usable[0]->type,
+                      "the only map reachable from " + fn + "'s variables (" + usable[0]->path +
+                          ")",
+                      "that map's variable type"};
+  return true;
+}
+
+// The map the goroutine's map function was called on, from its arguments
+// (DWARF parameters, spill slots, then the caller's frame words), else the
+// only map the calling user frame's variables reach.
+bool RecoverCrashMap(GoTarget &gt, lldb::SBProcess process, const MapGoroutine &mg,
+                     RecoveredMap *out, std::string *why) {
+  const Goroutine &g = *mg.g;
+  if (mg.first_map < 0)
+    return false;
+  int last_map = mg.user >= 0 ? mg.user - 1 : int(g.frames.size()) - 1;
+  // deref: the words of a stack object a spill slot points at (mapiternext(it)
+  // and (*Iter).Next take the iterator, which holds the map type and header).
+  ArgTier dwarf, spill, deref, caller;
+  caller.unique = true;
+  for (int i = mg.first_map; i <= last_map; ++i) {
+    const GoFrame &f = g.frames[size_t(i)];
+    if (MapOpOf(f.source.function) == MapOp::None)
+      continue;
+    FrameScope scope = MakeScope(gt, process, g, size_t(i));
+    for (const FrameVar &v : scope.vars) {
+      if (!v.param || !v.type || v.type->kind != Kind::Pointer || !v.type->elem)
+        continue;
+      const std::string &tn = v.type->elem->name;
+      bool is_type = tn.find("maptype") != std::string::npos ||
+                     tn.find("MapType") != std::string::npos;
+      bool is_map = tn == "runtime.hmap" || tn == "internal/runtime/maps.Map";
+      bool is_iter = tn == "runtime.hiter" || tn == "internal/runtime/maps.Iter";
+      uint64_t value = 0;
+      if (is_iter && PointerVar(gt, scope, v, &value) && value) {
+        for (const char *fn : {"t", "typ", "h", "m"})
+          if (const Field *fld = v.type->elem->FindField(fn)) {
+            uint64_t w = 0;
+            if (gt.memory().ReadPtr(value + fld->offset, &w))
+              (fn[0] == 't' ? dwarf.types : dwarf.headers)
+                  .push_back(ArgWord{w, "DWARF " + v.name + "." + fn + " of " +
+                                            f.source.function});
+          }
+        continue;
+      }
+      if ((is_type || is_map) && PointerVar(gt, scope, v, &value))
+        (is_type ? dwarf.types : dwarf.headers)
+            .push_back(ArgWord{value, "DWARF " + v.name + " of " + f.source.function});
+    }
+    if (!f.inlined && f.cfa) {
+      auto words = SpillWords(gt.memory(), f.cfa, 4, f.source.function);
+      spill.types.insert(spill.types.end(), words.begin(), words.end());
+      spill.headers.insert(spill.headers.end(), words.begin(), words.end());
+      for (const ArgWord &w : words)
+        if (w.value >= g.stack_lo && w.value < g.stack_hi && w.value % 8 == 0) {
+          auto behind = FrameWords(gt.memory(), w.value, w.value + 64, 8, "*(" + w.source + ")");
+          deref.types.insert(deref.types.end(), behind.begin(), behind.end());
+          deref.headers.insert(deref.headers.end(), behind.begin(), behind.end());
+        }
+    }
+  }
+  if (mg.user >= 0) {
+    const GoFrame &u = g.frames[size_t(mg.user)];
+    caller.headers = FrameWords(gt.memory(), u.sp, u.cfa, 512, u.source.function);
+    caller.types = caller.headers;
+  }
+  if (RecoverMapArgument(gt.memory(), gt, gt, {dwarf, spill, deref, caller}, out, why))
+    return true;
+  return OnlyMapOfCaller(gt, process, mg, out);
+}
+
+// Roots for the naming walk, in tiers: package variables of user packages (0),
+// then the variables of every goroutine's user frames (1) — a package path is
+// the stabler name, a racer's own local the nearer one — then the standard
+// library's package and frame variables (2); never the runtime's. Values in
+// registers get synthetic addresses in `overlay`.
+std::vector<ReachRoot> NamingRoots(GoTarget &gt, lldb::SBProcess process,
+                                   const std::vector<Goroutine> &gs, OverlayReader &overlay) {
+  std::vector<ReachRoot> roots;
+  for (const GlobalVar &gv : gt.dwarf().globals()) {
+    std::string pkg = PackageOf(gv.name);
+    if (IsRuntimePackage(pkg) || gv.address == 0)
+      continue;
+    bool std_pkg = IsStdPackage(pkg);
+    const Type *t = gt.dwarf().GlobalType(gv);
+    if (t)
+      roots.push_back(ReachRoot{gv.name, "", t, gv.address, std_pkg ? 2 : 0});
+  }
+  for (const auto &g : gs)
+    for (size_t k = 0; k < g.frames.size(); ++k) {
+      std::string pkg = PackageOf(g.frames[k].source.function);
+      if (IsRuntimePackage(pkg))
+        continue;
+      FrameRoots(gt, process, g, k, IsStdPackage(pkg) ? 2 : 1, overlay, &roots);
+    }
+  return roots;
 }
 
 class ScanCommand : public Subcommand {
@@ -170,7 +359,7 @@ protected:
         return;
       }
       by_address[ref.header] = maps.size();
-      maps.push_back(KnownMap{name, ref.type, ref.header});
+      maps.push_back(KnownMap{name, ref.type, ref.header, "", ""});
     };
     for (const std::string &name : gt.dwarf().MapGlobals()) {
       MapRef ref;
@@ -191,8 +380,48 @@ protected:
               ref);
       }
     }
+    // The map each map function was called on, from its arguments, named by
+    // the shortest path from a package or frame variable.
+    std::set<uint64_t> targets;
     for (auto &mg : touching)
-      mg.maps = StackReferences(gt.memory(), mg, by_address);
+      if (mg.first_map >= 0 && RecoverCrashMap(gt, ctx.process, mg, &mg.arg, &mg.arg_why))
+        targets.insert(mg.arg.header);
+    ReachResult reach;
+    if (!targets.empty()) {
+      OverlayReader overlay(gt.memory());
+      std::vector<ReachRoot> roots = NamingRoots(gt, ctx.process, gs, overlay);
+      ReachEnv env{overlay, gt, gt, [&gt](const Type *t) {
+                     std::string why;
+                     return gt.SyncLayoutFor(t, &why);
+                   }};
+      reach = NameMaps(env, roots, targets);
+    }
+    for (auto &mg : touching) {
+      if (mg.arg.header == 0)
+        continue;
+      const ReachPath *rp = reach.Find(mg.arg.header);
+      auto it = by_address.find(mg.arg.header);
+      if (it == by_address.end()) {
+        std::string name = rp ? rp->path + (rp->where.empty() ? "" : " (" + rp->where + ")")
+                              : "a " + mg.arg.type->name + " not reached from any variable";
+        add(name, MapRef{"", mg.arg.type, mg.arg.header, ""});
+        it = by_address.find(mg.arg.header);
+      }
+      if (it != by_address.end() && rp) {
+        maps[it->second].path = rp->path;
+        maps[it->second].where = rp->where;
+        if (rp->where.empty())
+          maps[it->second].name = rp->path; // a package variable's path is its name
+      }
+    }
+    for (auto &mg : touching) {
+      std::vector<size_t> refs = StackReferences(gt.memory(), mg, by_address);
+      if (auto it = by_address.find(mg.arg.header); mg.arg.header && it != by_address.end()) {
+        mg.maps.push_back(it->second);
+        refs.erase(std::remove(refs.begin(), refs.end(), it->second), refs.end());
+      }
+      mg.maps.insert(mg.maps.end(), refs.begin(), refs.end());
+    }
 
     // gomap check of each map.
     DiagnosticSink findings;
@@ -201,7 +430,11 @@ protected:
     std::vector<bool> writing(maps.size(), false);
     for (size_t i = 0; i < maps.size(); ++i) {
       const KnownMap &km = maps[i];
-      Json j{{"name", km.name}, {"type", km.type->name}, {"address", HexAddr(km.address)}};
+      Json j{{"name", km.name},
+             {"path", km.path.empty() ? Json(nullptr) : Json(km.path)},
+             {"where", km.where.empty() ? Json(nullptr) : Json(km.where)},
+             {"type", km.type->name},
+             {"address", HexAddr(km.address)}};
       std::string why;
       const MapLayout *layout = gt.LayoutFor(km.type, &why);
       DiagnosticSink sink;
@@ -282,7 +515,10 @@ protected:
     for (const auto &mg : touching) {
       Json mj = Json::array();
       for (size_t m : mg.maps)
-        mj.push_back(Json{{"name", maps[m].name}, {"address", HexAddr(maps[m].address)}});
+        mj.push_back(Json{{"name", maps[m].name},
+                          {"path", maps[m].path.empty() ? Json(nullptr) : Json(maps[m].path)},
+                          {"where", maps[m].where.empty() ? Json(nullptr) : Json(maps[m].where)},
+                          {"address", HexAddr(maps[m].address)}});
       touch_json.push_back(Json{
           {"goroutine", mg.g->id},
           {"status", mg.g->wait_reason.empty() ? mg.g->status_name : mg.g->wait_reason},
@@ -291,7 +527,13 @@ protected:
           {"map_function", mg.map_function.empty() ? Json(nullptr) : Json(mg.map_function)},
           {"crashed", mg.crashed},
           {"user_frame", mg.user >= 0 ? FrameRef(mg.g->frames[mg.user]) : Json(nullptr)},
-          {"maps", mj}});
+          {"maps", mj},
+          {"map_argument",
+           mg.arg.header ? Json{{"address", HexAddr(mg.arg.header)},
+                                {"type", mg.arg.type->name},
+                                {"source", mg.arg.source},
+                                {"type_source", mg.arg.type_source}}
+                         : Json(nullptr)}});
     }
     Json diags = Json::array();
     for (const auto &d : findings.items())
@@ -308,11 +550,19 @@ protected:
                        {"map_goroutines", touch_json},
                        {"maps", maps_json},
                        {"truncated", truncated},
+                       {"naming",
+                        {{"objects", reach.objects},
+                         {"bytes", reach.bytes},
+                         {"truncated", reach.truncated},
+                         {"cut", reach.cut.empty() ? Json(nullptr) : Json(reach.cut)}}},
                        {"diagnostics", diags}}}});
     } else {
       os << gt.version().raw << ": " << gs.size() << " goroutines, " << maps.size()
          << " maps checked" << (truncated ? " (stopped at " + std::to_string(kMaxMaps) + ")" : "")
          << "\n";
+      if (reach.truncated)
+        os << "naming walk stopped at its caps (" << reach.cut << ") after " << reach.objects
+           << " values, " << reach.bytes << " bytes\n";
       if (crash)
         os << "crash: goroutine " << crash->g->id << " died in " << crash->map_function << " ("
            << MapOpName(crash->op) << ") on " << map_name(*crash)

@@ -1,0 +1,119 @@
+"""`gomap scan` on a corpus of real-world map-race crashes (tests/fixtures/crashes, one
+program per -shape), each run several times per toolchain because a race lands differently
+each run. Each run writes its ground truth before the race (the map's header address, the
+path scan should name it by, the racing goroutines' ids). Scan must name the map (address
+and path) in >= 95% of the cores whose GOTRACEBACK=crash output shows a runtime map frame,
+and never accuse the wrong map or a goroutine that is not a racer. Rates per toolchain go
+to the closing summary."""
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support import fixtures as fx  # noqa: E402
+from integration.lldb_support import batch  # noqa: E402
+from integration.notes import NOTES  # noqa: E402
+
+SHAPES = ["closure", "field", "method", "syncmap", "ptrvalues", "slice", "mapofmaps",
+          "rangegrow"]
+RUNS = int(os.environ.get("GOMAP_CORPUS_RUNS", "3"))
+MAP_FRAME = re.compile(r"^(runtime\.(map\w+)|internal/runtime/maps\.\S+)\(", re.M)
+FATAL = re.compile(r"^fatal error: (concurrent map [a-z ]+)$", re.M)
+
+
+def _unlimited() -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2)
+
+
+def crash(binary: Path, shape: str, outdir: Path) -> dict[str, Any]:
+    """One run of one shape: its ground truth, the runtime's traceback and the core."""
+    outdir.mkdir(parents=True)
+    r = subprocess.run([str(binary), "-shape", shape, "-out", str(outdir)], cwd=outdir,
+                       env=dict(os.environ, GOTRACEBACK="crash"), preexec_fn=_unlimited,
+                       capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert r.returncode == -signal.SIGABRT, f"{shape}: rc {r.returncode}\n{r.stderr[-2000:]}"
+    cores = [c for c in outdir.glob("core*") if c.is_file()]
+    assert len(cores) == 1, f"{shape}: cores {cores}"
+    truth = json.loads((outdir / "expect.json").read_text())
+    fatal = FATAL.search(r.stderr)
+    # The dying goroutine's block: the first one with a fatal frame.
+    first = r.stderr[r.stderr.index("goroutine "):].split("\n\n", 1)[0]
+    return {"shape": shape, "truth": truth, "core": cores[0], "fatal": fatal and fatal.group(1),
+            "map_frame": bool(MAP_FRAME.search(first)), "log": r.stderr}
+
+
+def judge(run: dict[str, Any], scan: dict[str, Any]) -> tuple[bool, list[str]]:
+    """(the map named with the right address and path, the false accusations)."""
+    truth = run["truth"]
+    racers = set(truth["racers"])
+    false: list[str] = []
+    c = scan["crash"]
+    if c is None:
+        return False, false
+    if c["goroutine"] not in racers:
+        false.append(f"crash goroutine {c['goroutine']} is not a racer {sorted(racers)}")
+    named = c["maps"][0] if c["maps"] else None
+    if named and int(named["address"], 16) != int(truth["map"], 16):
+        false.append(f"named {named['name']} {named['address']}, the map is {truth['map']}")
+    ok = bool(named and int(named["address"], 16) == int(truth["map"], 16)
+              and named["path"] == truth["path"])
+    for g in scan["map_goroutines"]:
+        on_map = any(int(m["address"], 16) == int(truth["map"], 16) for m in g["maps"])
+        if (on_map or g["reason"] == "same line") and g["goroutine"] not in racers:
+            false.append(f"goroutine {g['goroutine']} listed ({g['reason']}) on the map")
+    cw = [d for d in scan["diagnostics"] if d["code"] == "concurrent-writer"]
+    if ok and "unidentified map" in " ".join(d["message"] for d in cw):
+        false.append("concurrent-writer says 'unidentified map' for a named map")
+    return ok, false
+
+
+@pytest.mark.parametrize("tc", fx.params())
+def test_scan_names_the_map_in_real_world_crashes(tc: fx.Toolchain, tmp_path: Path) -> None:
+    binary = fx.build("crashes", tc)
+    jobs = [(s, i) for s in SHAPES for i in range(RUNS)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda j: crash(binary, j[0], tmp_path / f"{j[0]}-{j[1]}"), jobs))
+
+    def scan(run: dict[str, Any]) -> dict[str, Any]:
+        res = batch(binary, ["--core", str(run["core"])], ["scan --json"])[0]
+        run["core"].unlink()  # cores are big; the JSON is what we keep
+        return json.loads(res["output"])["scan"]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        scans = list(pool.map(scan, runs))
+
+    counted = named = 0
+    falses: list[str] = []
+    misses: list[str] = []
+    for run, sc in zip(runs, scans):
+        ok, false = judge(run, sc)
+        falses += [f"{run['shape']}: {f}" for f in false]
+        if not run["map_frame"]:
+            continue  # the runtime itself did not show a map function frame
+        counted += 1
+        named += ok
+        if not ok:
+            c = sc["crash"]
+            misses.append(f"{run['shape']} ({run['fatal']}): truth {run['truth']['map']} "
+                          f"{run['truth']['path']}; scan "
+                          f"{c and c['maps'][:1]} arg {c and c.get('map_argument')}")
+    rate = named / counted if counted else 0.0
+    NOTES.append(f"scan corpus {tc.id}: map named (address+path) {named}/{counted} "
+                 f"({rate:.0%}) of cores with a map frame, {len(runs)} cores, "
+                 f"{len(falses)} false accusations")
+    print(NOTES[-1])
+    for m in misses:
+        print("  miss:", m)
+    assert not falses, falses
+    assert counted, "no core showed a runtime map frame"
+    assert rate >= 0.95, misses
