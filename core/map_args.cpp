@@ -50,50 +50,68 @@ std::vector<ArgWord> FrameWords(MemoryReader &mem, uint64_t sp, uint64_t cfa, si
 
 bool RecoverMapArgument(MemoryReader &mem, TypeResolver &types, MapLayoutProvider &maps,
                         const std::vector<ArgTier> &tiers, RecoveredMap *out, std::string *why) {
-  // Map types seen so far, in order of trust.
-  std::vector<std::pair<const Type *, std::string>> map_types;
+  // Map types seen so far, in order of trust: (type, source, descriptor).
+  struct SeenType {
+    const Type *type;
+    std::string source;
+    uint64_t word;
+  };
+  std::vector<SeenType> map_types;
   std::set<uint64_t> type_words;
   size_t tried = 0;
-  for (const ArgTier &tier : tiers) {
-    for (const ArgWord &w : tier.types) {
-      if (!PlausiblePointer(w.value) || type_words.count(w.value))
-        continue;
-      const Type *t = types.ByRuntimeType(w.value);
-      if (t && t->kind == Kind::Map) {
-        type_words.insert(w.value); // a type descriptor is no header
-        map_types.push_back({t, w.source});
-      }
-    }
-    std::vector<RecoveredMap> hits;
+  // The headers of one tier that check out as a map of a type seen so far.
+  auto check_tier = [&](const ArgTier &tier, size_t from_type, std::vector<RecoveredMap> *hits) {
     std::set<uint64_t> seen;
     for (const ArgWord &w : tier.headers) {
       if (!PlausiblePointer(w.value) || type_words.count(w.value) || !seen.insert(w.value).second)
         continue;
-      for (const auto &[t, tsrc] : map_types) {
-        const MapLayout *layout = maps.ForMapType(t);
+      for (size_t k = from_type; k < map_types.size(); ++k) {
+        const SeenType &st = map_types[k];
+        const MapLayout *layout = maps.ForMapType(st.type);
         if (!layout)
           continue;
         ++tried;
         MapHeader h;
         DiagnosticSink sink;
         std::string err;
-        if (ReadUsableHeader(mem, *layout, t->name, w.value, &h, sink, &err)) {
-          hits.push_back(RecoveredMap{w.value, t, w.source, tsrc});
+        if (ReadUsableHeader(mem, *layout, st.type->name, w.value, &h, sink, &err)) {
+          hits->push_back(RecoveredMap{w.value, st.type, w.source, st.source, st.word});
           break;
         }
       }
-      if (!hits.empty() && !tier.unique)
+      if (!hits->empty() && !tier.unique)
         break;
     }
-    if (hits.size() == 1 || (!hits.empty() && !tier.unique)) {
-      *out = hits.front();
-      return true;
+    return hits->size() == 1 || (!hits->empty() && !tier.unique);
+  };
+  for (size_t i = 0; i < tiers.size(); ++i) {
+    size_t before = map_types.size();
+    for (const ArgWord &w : tiers[i].types) {
+      if (!PlausiblePointer(w.value) || type_words.count(w.value))
+        continue;
+      const Type *t = types.ByRuntimeType(w.value);
+      if (t && t->kind == Kind::Map) {
+        type_words.insert(w.value); // a type descriptor is no header
+        map_types.push_back({t, w.source, w.value});
+      }
+    }
+    // Earlier tiers' headers with the types this tier added, then this tier's
+    // with every type so far.
+    for (size_t j = 0; j <= i; ++j) {
+      size_t from = j < i ? before : 0;
+      if (from >= map_types.size())
+        continue;
+      std::vector<RecoveredMap> hits;
+      if (check_tier(tiers[j], from, &hits)) {
+        *out = hits.front();
+        return true;
+      }
     }
   }
   if (why)
     *why = map_types.empty() ? "no map type descriptor among the map function's arguments"
                              : "no argument is a plausible header of a " +
-                                   map_types.front().first->name + " (" +
+                                   map_types.front().type->name + " (" +
                                    std::to_string(tried) + " candidates checked)";
   return false;
 }

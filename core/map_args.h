@@ -40,6 +40,7 @@ struct RecoveredMap {
   const Type *type = nullptr; // Kind::Map
   std::string source;         // where the header word was found
   std::string type_source;    // where the type descriptor was found
+  uint64_t type_word = 0;     // the map type descriptor's address
 };
 
 // The spill area of a register-ABI (go1.17+ amd64) callee: `n` words from its CFA.
@@ -49,8 +50,10 @@ std::vector<ArgWord> SpillWords(MemoryReader &mem, uint64_t cfa, size_t n,
 std::vector<ArgWord> FrameWords(MemoryReader &mem, uint64_t sp, uint64_t cfa, size_t max,
                                 const std::string &function);
 
-// Types are tried from every tier up to and including the header's (a type
-// found in a spill slot also checks the caller frame's words). false with
+// Types are tried from every tier up to and including the header's, and a
+// type first found in a later tier is tried on the earlier tiers' headers
+// again, in tier order (a type found behind a spilled iterator pointer also
+// checks the spill slots' words). false with
 // *why when no candidate is the header of a map of a candidate type.
 bool RecoverMapArgument(MemoryReader &mem, TypeResolver &types, MapLayoutProvider &maps,
                         const std::vector<ArgTier> &tiers, RecoveredMap *out, std::string *why);

@@ -59,6 +59,17 @@ MapOp MapOpOf(std::string_view f) {
   return MapOp::None;
 }
 
+std::string_view MapRoleOf(std::string_view f) {
+  MapOp op = MapOpOf(f);
+  if (op == MapOp::Write) {
+    if (ContainsAny(f, {"mapdelete", "Delete", "delete"}))
+      return "delete";
+    if (ContainsAny(f, {"mapclear", "Clear", "clear"}))
+      return "clear";
+  }
+  return MapOpName(op);
+}
+
 bool IsFatalFunction(std::string_view f) {
   for (std::string_view n : {"runtime.fatal", "runtime.throw", "runtime.fatalthrow",
                              "runtime.fatalpanic", "internal/runtime/maps.fatal"})

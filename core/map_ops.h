@@ -16,6 +16,10 @@ std::string_view MapOpName(MapOp op); // "read", "write", "iterate", "none"
 // What the runtime function `function` (a pclntab/DWARF name) does to a map.
 MapOp MapOpOf(std::string_view function);
 
+// What a map function does, finer than MapOp: "read", "write", "delete",
+// "clear", "iterate" ("none" for other functions).
+std::string_view MapRoleOf(std::string_view function);
+
 // runtime.fatal / throw / fatalthrow / fatalpanic and internal/runtime/maps.fatal:
 // how "concurrent map writes" and other fatal errors end.
 bool IsFatalFunction(std::string_view function);

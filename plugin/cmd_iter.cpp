@@ -121,7 +121,7 @@ public:
         continue;
       IterReport r = DecodeIter(ctx_.gt->memory(), *ml, *IterLayoutFor(ml->impl),
                                 f.addr, Limits{});
-      if (r.map != map_addr)
+      if (map_addr != kEveryMap && r.map != map_addr)
         continue;
       out->push_back(MapIterator{f.addr, f.goroutine, f.frame, f.function,
                                  std::move(r)});

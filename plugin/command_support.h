@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/diagnostics.h"
+#include "core/goroutine.h"
 #include "core/iter.h"
 #include "core/map.h"
 #include "lldb/API/SBCommandInterpreter.h"
@@ -46,7 +47,6 @@ struct Context {
 bool MakeContext(lldb::SBDebugger dbg, Context *ctx, std::string *error,
                  bool needs_names = true);
 
-struct Goroutine;
 struct GoroutineOptions;
 struct GoroutineSources;
 // MakeContext, then every goroutine with its backtrace (plugin/goroutines.h);
@@ -120,7 +120,9 @@ struct MapIterator {
   IterReport report;
 };
 // Every iterator on every goroutine stack over the map at `map_addr` (the
-// stack scan of `gomap iter`); false with *error when goroutines cannot be listed.
+// stack scan of `gomap iter`), or over any map for kEveryMap; false with
+// *error when goroutines cannot be listed.
+constexpr uint64_t kEveryMap = ~uint64_t(0);
 bool IteratorsOfMap(lldb::SBDebugger dbg, bool builtin, uint64_t map_addr,
                     std::vector<MapIterator> *out, std::string *error);
 
