@@ -59,6 +59,7 @@ bool RecoverMapArgument(MemoryReader &mem, TypeResolver &types, MapLayoutProvide
   std::vector<SeenType> map_types;
   std::set<uint64_t> type_words;
   size_t tried = 0;
+  RecoveredMap fallback; // the first tier's first readable header, if none checks out
   // The headers of one tier that check out as a map of a type seen so far.
   auto check_tier = [&](const ArgTier &tier, size_t from_type, std::vector<RecoveredMap> *hits) {
     std::set<uint64_t> seen;
@@ -75,9 +76,13 @@ bool RecoverMapArgument(MemoryReader &mem, TypeResolver &types, MapLayoutProvide
         DiagnosticSink sink;
         std::string err;
         if (ReadUsableHeader(mem, *layout, st.type->name, w.value, &h, sink, &err)) {
-          hits->push_back(RecoveredMap{w.value, st.type, w.source, st.source, st.word});
+          hits->push_back(RecoveredMap{w.value, st.type, w.source, st.source, st.word, ""});
           break;
         }
+        DiagnosticSink again;
+        if (&tier == &tiers.front() && fallback.header == 0 &&
+            ReadHeader(mem, *layout, w.value, &h, again))
+          fallback = RecoveredMap{w.value, st.type, w.source, st.source, st.word, err};
       }
       if (!hits->empty() && !tier.unique)
         break;
@@ -107,6 +112,10 @@ bool RecoverMapArgument(MemoryReader &mem, TypeResolver &types, MapLayoutProvide
         return true;
       }
     }
+  }
+  if (fallback.header) {
+    *out = fallback;
+    return true;
   }
   if (why)
     *why = map_types.empty() ? "no map type descriptor among the map function's arguments"

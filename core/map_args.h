@@ -41,6 +41,10 @@ struct RecoveredMap {
   std::string source;         // where the header word was found
   std::string type_source;    // where the type descriptor was found
   uint64_t type_word = 0;     // the map type descriptor's address
+  // Set when no candidate checked out and this is the first tier's (the DWARF
+  // parameters') header: readable, of a candidate type, but failing an
+  // invariant — a corrupt map on the crash path. Says which.
+  std::string implausible;
 };
 
 // The spill area of a register-ABI (go1.17+ amd64) callee: `n` words from its CFA.
@@ -53,8 +57,9 @@ std::vector<ArgWord> FrameWords(MemoryReader &mem, uint64_t sp, uint64_t cfa, si
 // Types are tried from every tier up to and including the header's, and a
 // type first found in a later tier is tried on the earlier tiers' headers
 // again, in tier order (a type found behind a spilled iterator pointer also
-// checks the spill slots' words). false with
-// *why when no candidate is the header of a map of a candidate type.
+// checks the spill slots' words). When none checks out, the first tier's
+// first readable header of a candidate type is returned with `implausible`
+// set. false with *why when there is no candidate at all.
 bool RecoverMapArgument(MemoryReader &mem, TypeResolver &types, MapLayoutProvider &maps,
                         const std::vector<ArgTier> &tiers, RecoveredMap *out, std::string *why);
 

@@ -51,6 +51,20 @@ std::vector<RawCall> DecodeCalls(const uint8_t *code, size_t n, uint64_t base) {
   return out;
 }
 
+std::vector<std::pair<uint64_t, uint64_t>> DecodeRipOperands(const uint8_t *code, size_t n,
+                                                             uint64_t base) {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  for (size_t i = 0; i + 7 <= n; ++i) {
+    const uint8_t *p = code + i;
+    if ((p[0] & 0xf8) != 0x48 || (p[1] != 0x8b && p[1] != 0x8d) || (p[2] & 0xc7) != 0x05)
+      continue;
+    int32_t disp;
+    std::memcpy(&disp, p + 3, 4);
+    out.push_back({base + i, base + i + 7 + int64_t(disp)});
+  }
+  return out;
+}
+
 std::vector<std::pair<uint64_t, uint64_t>> DecodeBackwardJumps(const uint8_t *code, size_t n,
                                                                uint64_t base) {
   std::vector<std::pair<uint64_t, uint64_t>> out;
@@ -81,7 +95,8 @@ std::vector<std::pair<uint64_t, uint64_t>> DecodeBackwardJumps(const uint8_t *co
 
 std::vector<MapCallSite> FindMapCalls(CodeReader &code, uint64_t pc,
                                       bool (*is_user)(const std::string &),
-                                      const MapCallLimits &limits) {
+                                      const MapCallLimits &limits,
+                                      std::vector<uint64_t> *globals_ahead) {
   std::vector<MapCallSite> out;
   auto first = code.FunctionAt(pc);
   if (!first)
@@ -119,6 +134,11 @@ std::vector<MapCallSite> FindMapCalls(CodeReader &code, uint64_t pc,
           return true;
       return false;
     };
+    if (globals_ahead)
+      for (const auto &[at, target] : DecodeRipOperands(bytes.data(), bytes.size(),
+                                                        item.fn.entry))
+        if (ahead(at))
+          globals_ahead->push_back(target);
     for (const RawCall &c : DecodeCalls(bytes.data(), bytes.size(), item.fn.entry)) {
       // A real call lands on a function's entry; a byte 0xe8 inside another
       // instruction almost never does.

@@ -55,9 +55,13 @@ struct MapCallLimits {
 // calls (not the runtime's or the standard library's). `is_user(name)` says
 // which callees to follow. `pc` is the frame's current instruction (for a
 // caller frame: its return address - 1).
+// `globals_ahead`, when given, receives the addresses of the package
+// variables that code still ahead reads or takes the address of (RIP-relative
+// MOV/LEA operands), so a loop over `totals[k] = v` shows it uses main.totals.
 std::vector<MapCallSite> FindMapCalls(CodeReader &code, uint64_t pc,
                                       bool (*is_user)(const std::string &),
-                                      const MapCallLimits &limits = {});
+                                      const MapCallLimits &limits = {},
+                                      std::vector<uint64_t> *globals_ahead = nullptr);
 
 // The same, over one buffer of code at `base` (the pure decoder, for tests):
 // call sites as (offset of the CALL, target, type descriptor or 0).
@@ -65,6 +69,10 @@ struct RawCall {
   uint64_t offset = 0, target = 0, type_word = 0;
 };
 std::vector<RawCall> DecodeCalls(const uint8_t *code, size_t n, uint64_t base);
+// RIP-relative MOV r64,[rip+d] / LEA r64,[rip+d] operands as (address of the
+// instruction, the memory address it names).
+std::vector<std::pair<uint64_t, uint64_t>> DecodeRipOperands(const uint8_t *code, size_t n,
+                                                             uint64_t base);
 // Backward jumps (JMP/Jcc rel8/rel32) as (address of the jump, target).
 std::vector<std::pair<uint64_t, uint64_t>> DecodeBackwardJumps(const uint8_t *code, size_t n,
                                                                uint64_t base);

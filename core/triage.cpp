@@ -139,7 +139,8 @@ private:
   void Racers(size_t target);
   bool Reaches(const Goroutine &g, uint64_t header, Evidence *ev);
   bool OnStack(const Goroutine &g, uint64_t header, Evidence *ev);
-  std::vector<MapCallSite> CallsOn(const Goroutine &g, uint64_t type_word, int *frame);
+  std::vector<MapCallSite> CallsOn(const Goroutine &g, uint64_t type_word, int *frame,
+                                   std::vector<uint64_t> *globals);
   // --- findings
   void CheckMaps();
   void Verdict();
@@ -194,7 +195,7 @@ bool Triager::OnlyMapOfCaller(const TriageGoroutine &mg, RecoveredMap *out) {
   *out = RecoveredMap{usable[0]->map, usable[0]->type,
                       "the only map reachable from " + fn + "'s variables (" + usable[0]->path +
                           ")",
-                      "that map's variable type", 0};
+                      "that map's variable type", 0, ""};
   return true;
 }
 
@@ -298,8 +299,11 @@ void Triager::KnownMaps() {
     if (!gv.type || gv.type->kind != Kind::Map || IsRuntimePackage(pkg) || IsStdPackage(pkg))
       continue;
     uint64_t h = 0;
-    if (mem.ReadPtr(gv.address, &h) && h)
-      AddMap(gv.name, gv.type, h);
+    if (mem.ReadPtr(gv.address, &h) && h) {
+      size_t i = AddMap(gv.name, gv.type, h);
+      if (i != SIZE_MAX && r_.maps[i].root_address == 0)
+        r_.maps[i].root_address = gv.address;
+    }
   }
   // The goroutines in map code first: their maps must not fall past the cap.
   std::vector<std::pair<const Goroutine *, size_t>> frames;
@@ -311,6 +315,8 @@ void Triager::KnownMaps() {
       if (IsUserFunction(g.frames[k].source.function) && !g.frames[k].inlined)
         frames.push_back({&g, k});
   for (const auto &[g, k] : frames) {
+    if (r_.truncated)
+      break; // the cap is hit: reading more frames names nothing
     for (const FrameValue &v : host_.FrameValues(*g, k, overlay_)) {
       if (!v.type || v.type->kind != Kind::Map || v.name.empty() || v.name[0] == '.')
         continue;
@@ -365,6 +371,8 @@ void Triager::NameTargets() {
       r_.maps[i].path = rp->path;
       r_.maps[i].where = rp->where;
       if (rp->where.empty())
+        r_.maps[i].root_address = roots[rp->root].address;
+      if (rp->where.empty())
         r_.maps[i].name = rp->path; // a package variable's path is its name
     }
   }
@@ -395,7 +403,17 @@ bool Triager::Reaches(const Goroutine &g, uint64_t header, Evidence *ev) {
   return true;
 }
 
-// The map's header address in g's stack words or its registers.
+// The frame of g whose [sp, CFA) holds `at`, as ", frame k f" ("" when none).
+std::string FrameOf(const Goroutine &g, uint64_t at) {
+  for (size_t k = 0; k < g.frames.size(); ++k)
+    if (g.frames[k].cfa && at < g.frames[k].cfa)
+      return ", frame " + std::to_string(k) + " " + g.frames[k].source.function;
+  return "";
+}
+
+// The map's header address in g's registers or stack words, or — one hop —
+// in the first bytes of an object a word near the top of its stack points at
+// (a spilled receiver `c` whose field `c.m` is the map).
 bool Triager::OnStack(const Goroutine &g, uint64_t header, Evidence *ev) {
   std::vector<uint64_t> regs = host_.Registers(g);
   for (size_t i = 0; i < regs.size(); ++i)
@@ -408,28 +426,44 @@ bool Triager::OnStack(const Goroutine &g, uint64_t header, Evidence *ev) {
   for (size_t i = 0; i < words.size(); ++i)
     if (words[i] == header) {
       uint64_t at = lo + i * 8;
-      std::string frame;
-      for (size_t k = 0; k < g.frames.size(); ++k)
-        if (g.frames[k].cfa && at < g.frames[k].cfa) {
-          frame = ", frame " + std::to_string(k) + " " + g.frames[k].source.function;
-          break;
-        }
-      *ev = Evidence{2, "stack-word", "the map's address is on its stack at " + Hex(at) + frame};
+      *ev = Evidence{2, "stack-word",
+                     "the map's address is on its stack at " + Hex(at) + FrameOf(g, at)};
       return true;
     }
+  constexpr size_t kHopWords = 512;   // the top 4 KiB of the stack
+  constexpr size_t kObjectWords = 8;  // the first 64 bytes of the object
+  std::set<uint64_t> seen;
+  for (size_t i = 0; i < words.size() && i < kHopWords; ++i) {
+    uint64_t p = words[i];
+    if (p < 0x1000 || p >= (uint64_t(1) << 47) || p % 8 != 0 ||
+        (p >= g.stack_lo && p < g.stack_hi) || !seen.insert(p).second)
+      continue;
+    uint64_t obj[kObjectWords];
+    size_t got = host_.memory().Read(p, obj, sizeof obj) / 8;
+    for (size_t j = 0; j < got; ++j)
+      if (obj[j] == header) {
+        uint64_t at = lo + i * 8;
+        *ev = Evidence{2, "stack-word",
+                       "a pointer on its stack at " + Hex(at) + FrameOf(g, at) + " is to " +
+                           Hex(p) + ", which holds the map's address at +" + Hex(j * 8)};
+        return true;
+      }
+  }
   return false;
 }
 
 // The map calls still ahead of g's innermost user frames (and of their user
 // callees) that pass the map's type (or a type the code does not show).
-std::vector<MapCallSite> Triager::CallsOn(const Goroutine &g, uint64_t type_word, int *frame) {
+std::vector<MapCallSite> Triager::CallsOn(const Goroutine &g, uint64_t type_word, int *frame,
+                                          std::vector<uint64_t> *globals) {
   int seen = 0;
   for (size_t k = 0; k < g.frames.size() && seen < 3; ++k) {
     if (!IsUserFunction(g.frames[k].source.function) || g.frames[k].inlined)
       continue;
     ++seen;
     uint64_t pc = g.frames[k].pc - (k > 0 ? 1 : 0);
-    std::vector<MapCallSite> calls = FindMapCalls(host_, pc, &IsUserFunction);
+    std::vector<uint64_t> refs;
+    std::vector<MapCallSite> calls = FindMapCalls(host_, pc, &IsUserFunction, {}, &refs);
     calls.erase(std::remove_if(calls.begin(), calls.end(),
                                [&](const MapCallSite &c) {
                                  return !c.ahead ||
@@ -438,6 +472,7 @@ std::vector<MapCallSite> Triager::CallsOn(const Goroutine &g, uint64_t type_word
                 calls.end());
     if (!calls.empty()) {
       *frame = int(k);
+      *globals = std::move(refs);
       return calls;
     }
   }
@@ -479,9 +514,7 @@ void Triager::Racers(size_t target) {
     if (mg.arg.header == m.address && mg.arg.type_word)
       type_word = mg.arg.type_word;
   const TriageGoroutine *crash = r_.crash >= 0 ? &r_.touching[size_t(r_.crash)] : nullptr;
-  std::set<const Goroutine *> listed;
   for (TriageGoroutine &mg : r_.touching) {
-    listed.insert(mg.g);
     if (mg.op == MapOp::None)
       continue;
     if (mg.arg.header == m.address) {
@@ -502,14 +535,21 @@ void Triager::Racers(size_t target) {
     if (!mg.evidence.empty() && mg.maps.empty())
       mg.maps.push_back(target);
   }
+  // Goroutines outside map code, and those in map code on another map (a
+  // lookup in the outer map of a map of maps): their frames and code.
+  std::vector<TriageGoroutine> found;
   for (const Goroutine &g : gs_) {
-    if (listed.count(&g) || Blocked(g) || g.frames.empty())
+    TriageGoroutine *in_code = nullptr;
+    for (TriageGoroutine &mg : r_.touching)
+      if (mg.g == &g)
+        in_code = &mg;
+    if ((in_code && !in_code->evidence.empty()) || Blocked(g) || g.frames.empty())
       continue;
     TriageGoroutine mg;
     mg.g = &g;
     Evidence ref;
     bool same_line = false;
-    if (crash && crash->user >= 0) {
+    if (crash && crash->user >= 0 && !in_code) {
       const GoFrame &line = crash->g->frames[size_t(crash->user)];
       for (size_t i = 0; i < g.frames.size(); ++i)
         if (g.frames[i].source.function == line.source.function &&
@@ -525,23 +565,37 @@ void Triager::Racers(size_t target) {
     }
     if (Reaches(g, m.address, &ref) || OnStack(g, m.address, &ref))
       mg.evidence.push_back(ref);
-    if (mg.evidence.empty())
-      continue;
     int frame = -1;
-    mg.calls = CallsOn(g, type_word, &frame);
-    if (mg.calls.empty() && !same_line)
-      continue; // refers to the map but runs no code that operates on it
+    std::vector<uint64_t> globals;
+    mg.calls = CallsOn(g, type_word, &frame, &globals);
+    if (!mg.calls.empty() && m.root_address &&
+        std::find(globals.begin(), globals.end(), m.root_address) != globals.end())
+      mg.evidence.push_back(Evidence{2, "code", g.frames[size_t(frame)].source.function +
+                                                    " reads " + m.path + "'s package variable"});
+    bool has_ref = std::any_of(mg.evidence.begin(), mg.evidence.end(),
+                               [](const Evidence &e) { return e.kind != "same-line"; });
+    if (!same_line && (!has_ref || mg.calls.empty()))
+      continue; // no reference, or no code that operates on the map ahead
     if (!mg.calls.empty())
       mg.evidence.push_back(Evidence{1, "calls", g.frames[size_t(frame)].source.function +
                                                      " calls " + CallsText(mg.calls)});
+    if (in_code) {
+      in_code->role = RoleOfCalls(mg.calls); // what it does to this map
+      in_code->evidence = std::move(mg.evidence);
+      in_code->calls = std::move(mg.calls);
+      in_code->reason = "map operation; references the map";
+      in_code->maps.push_back(target);
+      continue;
+    }
     if (mg.user < 0)
       mg.user = frame;
     mg.role = same_line && crash ? crash->role : RoleOfCalls(mg.calls);
     mg.reason = same_line ? "same line" : "references the map";
     mg.maps.push_back(target);
-    r_.touching.push_back(std::move(mg));
-    crash = r_.crash >= 0 ? &r_.touching[size_t(r_.crash)] : nullptr; // may have moved
+    found.push_back(std::move(mg));
   }
+  for (TriageGoroutine &mg : found)
+    r_.touching.push_back(std::move(mg));
   for (TriageGoroutine &mg : r_.touching) {
     std::stable_sort(mg.evidence.begin(), mg.evidence.end(),
                      [](const Evidence &a, const Evidence &b) { return a.strength > b.strength; });
@@ -736,11 +790,15 @@ ojson GoroutineJson(const TriageReport &r, const TriageGoroutine &mg) {
       {"crashed", mg.crashed},
       {"user_frame", mg.user >= 0 ? FrameJson(g.frames[size_t(mg.user)]) : ojson(nullptr)},
       {"maps", maps},
-      {"map_argument", mg.arg.header ? ojson{{"address", Hex(mg.arg.header)},
-                                             {"type", mg.arg.type->name},
-                                             {"source", mg.arg.source},
-                                             {"type_source", mg.arg.type_source}}
-                                     : ojson(nullptr)},
+      {"map_argument",
+       mg.arg.header ? ojson{{"address", Hex(mg.arg.header)},
+                             {"type", mg.arg.type->name},
+                             {"source", mg.arg.source},
+                             {"type_source", mg.arg.type_source},
+                             {"implausible", mg.arg.implausible.empty()
+                                                 ? ojson(nullptr)
+                                                 : ojson(mg.arg.implausible)}}
+                     : ojson(nullptr)},
       {"strength", mg.strength},
       {"evidence", ev},
       {"calls", calls}};
@@ -886,6 +944,8 @@ std::string TriageText(const TriageReport &r) {
       if (m.header_ok)
         os << ", " << ImplName(m.header.impl) << ", len " << m.header.len << ", "
            << StateText(m.state);
+      if (!c.arg.implausible.empty())
+        os << "; its header fails a check: " << c.arg.implausible;
       os << "\n";
     }
     os << "racers:\n";
@@ -900,6 +960,9 @@ std::string TriageText(const TriageReport &r) {
     if (RacersOf(r).size() < 2)
       os << "  (no other goroutine shows evidence of racing on it)\n";
     os << "details:\n";
+  } else {
+    os << "verdict: no goroutine died in a map operation"
+       << (r.fatal.empty() ? "" : " (the runtime's last fatal error: " + r.fatal + ")") << "\n";
   }
   os << r.go_version << ": " << r.goroutines << " goroutines, " << r.maps.size()
      << " maps checked" << (r.truncated ? " (stopped at the cap)" : "") << "\n";

@@ -95,6 +95,7 @@ struct TriageMap {
   const Type *type = nullptr;
   uint64_t address = 0;
   std::string path, where;
+  uint64_t root_address = 0; // the package variable its path starts at, 0 for a frame root
   bool checked = false, header_ok = false;
   MapHeader header;
   MapState state;

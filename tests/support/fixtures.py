@@ -330,6 +330,16 @@ def check_expect(expect: dict[str, Any], impl: str | None = None) -> list[str]:
     return problems
 
 
+# Where a scenario exercises debugger mechanics rather than layouts: the oldest, a
+# noswissmap, the machine's and a mapsplitgroup toolchain.
+REPRESENTATIVE = ["go1.19.8", "go1.25.14-noswissmap", "go1.26.8", "go1.27.4-mapsplitgroup"]
+
+
+def representative_params(*dims: Sequence[str]) -> list[Any]:
+    """params(), restricted to the REPRESENTATIVE toolchains that are selected."""
+    return [p for p in params(*dims) if p.values[0].id in REPRESENTATIVE]
+
+
 def params(*dims: Sequence[str]) -> list[Any]:
     """pytest params: every selected toolchain times each combination of dims, e.g.
     params(["core", "live"]) gives (tc, mode) with ids "go1.19.8-core", ...; params() gives
