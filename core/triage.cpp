@@ -571,7 +571,7 @@ void Triager::Racers(size_t target) {
     if (!mg.calls.empty() && m.root_address &&
         std::find(globals.begin(), globals.end(), m.root_address) != globals.end())
       mg.evidence.push_back(Evidence{2, "code", g.frames[size_t(frame)].source.function +
-                                                    " reads " + m.path + "'s package variable"});
+                                                    " reads the package variable " + m.path + " starts at"});
     bool has_ref = std::any_of(mg.evidence.begin(), mg.evidence.end(),
                                [](const Evidence &e) { return e.kind != "same-line"; });
     if (!same_line && (!has_ref || mg.calls.empty()))

@@ -103,8 +103,19 @@ def judge(run: dict[str, Any], scan: dict[str, Any]) -> tuple[bool, bool, list[s
 
 @pytest.mark.parametrize("tc", fx.params())
 def test_scan_names_the_map_in_real_world_crashes(tc: fx.Toolchain, tmp_path: Path) -> None:
-    binary = fx.build("crashes", tc)
-    jobs = [(s, i) for s in SHAPES for i in range(RUNS)]
+    corpus(tc, tmp_path, [], RUNS, "")
+
+
+# What a debugging user builds: every local kept, struct fields must still be named.
+@pytest.mark.parametrize("tc", fx.representative_params())
+def test_scan_corpus_unoptimized(tc: fx.Toolchain, tmp_path: Path) -> None:
+    corpus(tc, tmp_path, ["-gcflags=all=-N -l"], max(1, RUNS - 1), " (-N -l)")
+
+
+def corpus(tc: fx.Toolchain, tmp_path: Path, flags: list[str], runs_each: int,
+           label: str) -> None:
+    binary = fx.build("crashes", tc, flags)
+    jobs = [(s, i) for s in SHAPES for i in range(runs_each)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         runs = list(pool.map(lambda j: crash(binary, j[0], tmp_path / f"{j[0]}-{j[1]}"), jobs))
 
@@ -136,7 +147,8 @@ def test_scan_names_the_map_in_real_world_crashes(tc: fx.Toolchain, tmp_path: Pa
                                     for g in run["truth"]["racers"]))
     rate = named / counted if counted else 0.0
     rate2 = both / counted if counted else 0.0
-    NOTES.append(f"scan corpus {tc.id}: {len(SHAPES)} shapes x {RUNS} runs = {len(runs)} cores, "
+    NOTES.append(f"scan corpus {tc.id}{label}: {len(SHAPES)} shapes x {runs_each} runs = "
+                 f"{len(runs)} cores, "
                  f"{counted} with a map frame: map named (address+path) {named} ({rate:.0%}), "
                  f"map and another racer named {both} ({rate2:.0%}), "
                  f"{len(falses)} false accusations")

@@ -118,7 +118,10 @@ def build(fixture: str, toolchain: Toolchain, flags: Sequence[str] = ()) -> Path
     if not toolchain.usable:
         raise FixtureError(f"toolchain {toolchain.id} is not usable: {toolchain.reason}")
     key = _sources_hash(fixture, toolchain, flags)
-    outdir = BUILD / toolchain.id / fixture
+    # One directory per flag set, so that an optimized and an -N -l build of one
+    # fixture do not evict each other (older sources' binaries are removed below).
+    variant = hashlib.sha256("\0".join(flags).encode()).hexdigest()[:8] if flags else ""
+    outdir = BUILD / toolchain.id / (f"{fixture}.{variant}" if variant else fixture)
     binary = outdir / f"{fixture}-{key}"
     with _build_locks[(toolchain.id, fixture)]:
         if binary.exists():
