@@ -16,6 +16,7 @@
 
 #include "core/map.h"
 #include "core/target.h"
+#include "core/value.h"
 #include "core/types.h"
 
 namespace gomap::testing {
@@ -94,6 +95,24 @@ public:
 
 private:
   MemoryReader &inner_;
+};
+
+// Runtime type descriptors and map layouts by hand, for decoders that look
+// them up (interfaces, map arguments, nested maps).
+struct FakeTypes final : TypeResolver {
+  std::map<uint64_t, const Type *> by_desc;
+  const Type *ByRuntimeType(uint64_t d) override {
+    auto it = by_desc.find(d);
+    return it == by_desc.end() ? nullptr : it->second;
+  }
+};
+
+struct FakeLayouts final : MapLayoutProvider {
+  std::map<const Type *, MapLayout> layouts;
+  const MapLayout *ForMapType(const Type *t) override {
+    auto it = layouts.find(t);
+    return it == layouts.end() ? nullptr : &it->second;
+  }
 };
 
 // Go types used by the tests (linux/amd64 sizes).

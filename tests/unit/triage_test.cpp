@@ -205,22 +205,6 @@ TEST(Triage, FatalFromTheBacklogRing) {
   EXPECT_EQ(FatalForRole("delete"), "concurrent map writes");
 }
 
-struct FakeTypes final : TypeResolver {
-  std::map<uint64_t, const Type *> by_desc;
-  const Type *ByRuntimeType(uint64_t d) override {
-    auto it = by_desc.find(d);
-    return it == by_desc.end() ? nullptr : it->second;
-  }
-};
-
-struct FakeLayouts final : MapLayoutProvider {
-  std::map<const Type *, MapLayout> layouts;
-  const MapLayout *ForMapType(const Type *t) override {
-    auto it = layouts.find(t);
-    return it == layouts.end() ? nullptr : &it->second;
-  }
-};
-
 class TriageTest : public ::testing::Test, public TriageHost {
 protected:
   TriageTest() {
