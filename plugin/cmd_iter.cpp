@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "core/iter.h"
+#include "core/iter_scan.h"
 #include "core/value.h"
 #include "plugin/command_support.h"
 #include "plugin/selection.h"
@@ -17,30 +18,13 @@ namespace gomap::plugin {
 
 namespace {
 
-// Scan caps: stacks are read from sp up to stack.hi, at most kMaxStackBytes
-// each and kMaxTotalBytes in all; at most kMaxHops heap pointers per
-// goroutine (kMaxTotalHops in all) are followed to look for a heap-allocated
-// reflect.MapIter.
-constexpr uint64_t kMaxStackBytes = 1 << 20;
-constexpr uint64_t kMaxTotalBytes = 64 << 20;
-constexpr uint64_t kMaxHops = 4096;
-constexpr uint64_t kMaxTotalHops = 1 << 16;
-constexpr size_t kMaxIterators = 4096;
-
 constexpr const char *kHiterName = "runtime.hiter";
 constexpr const char *kSwissIterName = "internal/runtime/maps.Iter";
 constexpr const char *kMapIterName = "reflect.MapIter";
 
-struct Found {
-  uint64_t addr = 0;
-  const Type *map_type = nullptr;
-  int64_t goroutine = -1;
-  int frame = -1;
-  std::string function;
-  std::string via; // "stack", "reflect.MapIter at 0x... (heap)", "expr"
-};
+using Found = FoundIterator;
 
-class IterCommand : public Subcommand {
+class IterCommand : public Subcommand, public IterScanHost {
 public:
   IterCommand()
       : Subcommand("iter",
@@ -131,7 +115,7 @@ public:
 
 private:
   // Iterator layout for the map implementation, DWARF first.
-  const IterLayout *IterLayoutFor(MapImpl impl) {
+  const IterLayout *IterLayoutFor(MapImpl impl) override {
     auto it = iter_layouts_.find(impl);
     if (it != iter_layouts_.end())
       return &it->second;
@@ -149,7 +133,7 @@ private:
   }
 
   // The map type of a runtime type descriptor, or null (cached).
-  const Type *MapTypeAt(uint64_t descriptor) {
+  const Type *MapTypeAt(uint64_t descriptor) override {
     if (descriptor == 0 || descriptor % 8 != 0)
       return nullptr;
     auto it = desc_cache_.find(descriptor);
@@ -339,133 +323,28 @@ private:
 
   static uint64_t OverlayBase() { return 0xffff900000000000ull; }
 
-  // Which frame's stack range [sp, cfa) holds addr; -1 when none.
-  static void FrameOf(const Goroutine &g, uint64_t addr, Found *f) {
-    for (size_t k = 0; k < g.frames.size(); ++k) {
-      const GoFrame &fr = g.frames[k];
-      if (fr.inlined)
-        continue; // an inlined call shares its caller's frame
-      if (addr >= fr.sp && fr.cfa != 0 && addr < fr.cfa) {
-        f->frame = int(k);
-        f->function = fr.source.function;
-        return;
-      }
-    }
-  }
+  static void FrameOf(const Goroutine &g, uint64_t addr, Found *f) { FrameOfAddress(g, addr, f); }
 
-  // Tries an iterator at `addr` whose bytes (at least 0x20) are `w`; adds it
-  // to `out` when its type pointer is a map type and its map pointer a
-  // plausible header of that type.
-  bool Try(uint64_t addr, uint64_t desc, uint64_t h, Found *out) {
-    if (desc == 0 || h == 0 || h % 8 != 0 || desc % 8 != 0)
-      return false;
-    const Type *mt = MapTypeAt(desc);
-    if (!mt)
-      return false;
+  // IterScanHost
+  MemoryReader &memory() override { return ctx_.gt->memory(); }
+  const MapLayout *LayoutFor(const Type *mt) override {
     std::string why;
-    const MapLayout *ml = ctx_.gt->LayoutFor(mt, &why, builtin_);
-    if (!ml)
-      return false;
-    MemoryReader &mem = ctx_.gt->memory();
-    MapHeader hd;
-    DiagnosticSink sink(8);
-    if (!ReadHeader(mem, *ml, h, &hd, sink) || sink.HasErrors() || hd.len == 0)
-      return false;
-    const IterLayout *il = IterLayoutFor(ml->impl);
-    std::vector<HeaderValue> fields;
-    if (!ReadIterFields(mem, *il, addr, &fields) ||
-        !PlausibleIter(fields, ml->impl, hd))
-      return false;
-    out->addr = addr;
-    out->map_type = mt;
-    return true;
+    return ctx_.gt->LayoutFor(mt, &why, builtin_);
   }
-
-  Json Scan(const std::vector<Goroutine> &gs, int64_t only,
-            std::vector<Found> *found) {
-    MemoryReader &mem = ctx_.gt->memory();
-    uint64_t total = 0, words = 0, hops = 0, scanned = 0;
-    bool truncated = false;
-    std::unordered_set<uint64_t> seen;
-    // reflect.MapIter: {m reflect.Value{typ_, ptr, flag}, hiter}: the map
-    // type descriptor is its first word, the iterator at the hiter field.
-    uint64_t mapiter_hiter = 0;
+  uint64_t MapIterHiterOffset() override {
     if (const Type *mi = ctx_.gt->dwarf().TypeByName(kMapIterName))
       if (const Field *hf = mi->FindField("hiter"))
-        mapiter_hiter = hf->offset;
-    std::vector<uint64_t> stack;
-    for (const Goroutine &g : gs) {
-      if (only >= 0 && g.id != only)
-        continue;
-      uint64_t lo = g.stack_lo, hi = g.stack_hi;
-      if (hi <= lo || lo == 0)
-        continue;
-      if (!g.frames.empty() && g.frames[0].sp >= lo && g.frames[0].sp < hi)
-        lo = g.frames[0].sp;
-      lo &= ~uint64_t(7);
-      uint64_t n = hi - lo;
-      if (n > kMaxStackBytes) {
-        n = kMaxStackBytes;
-        truncated = true;
-      }
-      if (total + n > kMaxTotalBytes) {
-        truncated = true;
-        break;
-      }
-      total += n;
-      ++scanned;
-      stack.assign(n / 8, 0);
-      size_t got = mem.Read(lo, stack.data(), stack.size() * 8) / 8;
-      words += got;
-      uint64_t g_hops = 0;
-      std::unordered_set<uint64_t> hopped;
-      for (size_t w = 0; w + 4 <= got; ++w) {
-        if (found->size() >= kMaxIterators) {
-          truncated = true;
-          break;
-        }
-        Found f;
-        const uint64_t at = lo + w * 8;
-        if (Try(at, stack[w + 2], stack[w + 3], &f)) {
-          if (seen.insert(at).second) {
-            f.goroutine = g.id;
-            f.via = "stack";
-            FrameOf(g, at, &f);
-            found->push_back(f);
-          }
-          continue;
-        }
-        // One hop: a stack word pointing at a heap reflect.MapIter.
-        const uint64_t p = stack[w];
-        if (mapiter_hiter == 0 || p == 0 || p % 8 != 0 || (p >= lo && p < hi) ||
-            !hopped.insert(p).second)
-          continue;
-        if (g_hops >= kMaxHops || hops + g_hops >= kMaxTotalHops) {
-          truncated = true;
-          continue;
-        }
-        ++g_hops;
-        uint64_t desc = 0;
-        if (!mem.ReadPtr(p, &desc) || !MapTypeAt(desc))
-          continue;
-        uint64_t hw[2] = {0, 0};
-        const uint64_t it = p + mapiter_hiter;
-        if (!mem.ReadExact(it + 0x10, hw, sizeof hw) || hw[0] != desc)
-          continue;
-        if (Try(it, hw[0], hw[1], &f) && seen.insert(it).second) {
-          f.goroutine = g.id;
-          f.via = "reflect.MapIter at " + HexAddr(p) + " (heap)";
-          FrameOf(g, at, &f); // the frame holding the pointer
-          found->push_back(f);
-        }
-      }
-      hops += g_hops;
-    }
-    return Json{{"goroutines", scanned},
-                {"bytes", total},
-                {"words", words},
-                {"hops", hops},
-                {"truncated", truncated}};
+        return hf->offset;
+    return 0;
+  }
+
+  Json Scan(const std::vector<Goroutine> &gs, int64_t only, std::vector<Found> *found) {
+    IterScanStats st = ScanIterators(*this, gs, only, found);
+    return Json{{"goroutines", st.goroutines},
+                {"bytes", st.bytes},
+                {"words", st.words},
+                {"hops", st.hops},
+                {"truncated", st.truncated}};
   }
 
   bool Print(const ParsedArgs &args, const std::vector<Found> &found,
