@@ -85,9 +85,14 @@ std::map<uint64_t, std::string> ClassifyHeld(heap::Mheap &heap,
   std::string first_unknown;
   for (const HeldPointer &p : lr.pointers) {
     heap::PointerInfo info = heap.ClassifyPointer(p.address);
-    std::string why;
-    std::string v = heap::Verdict(info, heap::Expect{p.size, p.base, p.stride},
-                                  &why);
+    std::string v =
+        heap::Verdict(info, heap::Expect{p.size, p.base, p.stride}, nullptr);
+    // The evidence in words only where a finding needs it (the usual
+    // verdict of ~all pointers of a big map is a plain "current").
+    const std::string why =
+        (v == "fits" && !p.stale) || v == "stack" || v == "nil"
+            ? std::string()
+            : heap::Evidence(info);
     if (v == "fits")
       v = p.stale ? "stale-alive" : (p.old ? "old" : "current");
     ++pc.classified;
@@ -270,6 +275,52 @@ std::string Plural(size_t n, const char *word) {
 
 } // namespace
 
+ojson PointerCheckJson(const PointerCheck &pc) {
+  ojson verdicts = ojson::object();
+  for (const auto &[k, n] : pc.verdicts)
+    verdicts[k] = UintJson(n);
+  ojson findings = ojson::array();
+  for (size_t i = 0; i < pc.findings.size() && i < 100; ++i) {
+    const auto &f = pc.findings[i];
+    findings.push_back(ojson{{"role", f.role},
+                             {"where", f.where},
+                             {"address", HexAddr(f.address)},
+                             {"verdict", f.verdict},
+                             {"evidence", f.evidence},
+                             {"heap", heap::PointerJson(f.info)}});
+  }
+  return ojson{
+      {"available", pc.unavailable.empty()},
+      {"reason",
+       pc.unavailable.empty() ? ojson(nullptr) : ojson(pc.unavailable)},
+      {"classified", UintJson(pc.classified)},
+      {"verdicts", verdicts},
+      {"findings", findings},
+      {"dropped_findings",
+       UintJson(pc.findings.size() > 100 ? pc.findings.size() - 100 : 0)}};
+}
+
+std::string PointerCheckText(const PointerCheck &pc) {
+  std::ostringstream os;
+  if (!pc.unavailable.empty()) {
+    os << "  (heap not read: " << pc.unavailable << ")\n";
+    return os.str();
+  }
+  os << "  pointers: " << pc.classified << " classified";
+  for (const auto &[k, n] : pc.verdicts)
+    os << ", " << n << " " << k;
+  os << "\n";
+  return os.str();
+}
+
+PointerCheck ClassifyLayoutPointers(heap::Mheap &heap,
+                                    const MapLayoutReport &lr) {
+  CheckReport r;
+  DiagnosticSink ignored(0); // the marks carry the verdicts
+  ClassifyHeld(heap, lr, &r, &ignored);
+  return r.pointers;
+}
+
 ojson CheckJson(const CheckReport &r, const MapLayout &layout,
                 const Type *map_type) {
   ojson walked{{"entries", UintJson(r.walked.entries)}};
@@ -286,33 +337,7 @@ ojson CheckJson(const CheckReport &r, const MapLayout &layout,
   ojson diags = ojson::array();
   for (const Diagnostic &d : r.diags.items())
     diags.push_back(DiagnosticJson(d));
-  ojson pointers = nullptr;
-  if (r.pointers.ran) {
-    const PointerCheck &pc = r.pointers;
-    ojson verdicts = ojson::object();
-    for (const auto &[k, n] : pc.verdicts)
-      verdicts[k] = UintJson(n);
-    ojson findings = ojson::array();
-    for (size_t i = 0; i < pc.findings.size() && i < 100; ++i) {
-      const auto &f = pc.findings[i];
-      findings.push_back(ojson{{"role", f.role},
-                               {"where", f.where},
-                               {"address", HexAddr(f.address)},
-                               {"verdict", f.verdict},
-                               {"evidence", f.evidence},
-                               {"heap", heap::PointerJson(f.info)}});
-    }
-    pointers = ojson{{"available", pc.unavailable.empty()},
-                     {"reason", pc.unavailable.empty() ? ojson(nullptr)
-                                                       : ojson(pc.unavailable)},
-                     {"classified", UintJson(pc.classified)},
-                     {"verdicts", verdicts},
-                     {"findings", findings},
-                     {"dropped_findings",
-                      UintJson(pc.findings.size() > 100
-                                   ? pc.findings.size() - 100
-                                   : 0)}};
-  }
+  ojson pointers = r.pointers.ran ? PointerCheckJson(r.pointers) : ojson(nullptr);
   return ojson{{"address", HexAddr(r.header.address)},
                {"type", map_type ? map_type->name : std::string()},
                {"impl", std::string(ImplName(layout.impl))},
@@ -349,14 +374,8 @@ std::string CheckText(const CheckReport &r, const MapLayout &layout,
   for (const Diagnostic &d : r.diags.items())
     os << "  " << SeverityName(d.severity) << " " << CodeName(d.code) << ": "
        << d.message << "\n";
-  if (r.pointers.ran && !r.pointers.unavailable.empty())
-    os << "  (heap not read: " << r.pointers.unavailable << ")\n";
-  else if (r.pointers.ran) {
-    os << "  pointers: " << r.pointers.classified << " classified";
-    for (const auto &[k, n] : r.pointers.verdicts)
-      os << ", " << n << " " << k;
-    os << "\n";
-  }
+  if (r.pointers.ran)
+    os << PointerCheckText(r.pointers);
   if (r.diags.dropped())
     os << "  (" << r.diags.dropped() << " more diagnostics)\n";
   return os.str();

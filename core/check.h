@@ -86,6 +86,14 @@ void CheckIterPointers(heap::Mheap &heap, const MapLayout &layout,
 // and report a broken chain in the same words.
 void MergeDiagnostics(DiagnosticSink &into, const DiagnosticSink &from);
 
+// The storage pointers of a layout walk classified against the heap, without
+// diagnostics: the marks of `gomap layout`.
+PointerCheck ClassifyLayoutPointers(heap::Mheap &heap, const MapLayoutReport &lr);
+// {"available","reason","classified","verdicts","findings","dropped_findings"}.
+nlohmann::ordered_json PointerCheckJson(const PointerCheck &pc);
+// "  pointers: N classified, 3 current, 1 freed" (or why the heap was not read).
+std::string PointerCheckText(const PointerCheck &pc);
+
 // {"address","type","impl","go_version","layout_source","len","walked":{…},
 //  "truncated","ok","diagnostics":[…]}; see docs/json.md.
 nlohmann::ordered_json CheckJson(const CheckReport &r, const MapLayout &layout,

@@ -194,7 +194,9 @@ protected:
     for (auto &mg : touching)
       mg.maps = StackReferences(gt.memory(), mg, by_address);
 
-    // gomap check of each map.
+    // gomap check of each map, its storage pointers classified against the
+    // heap (one heap model for the whole scan: its span cache is shared).
+    std::unique_ptr<heap::Mheap> heap = MakeHeap(ctx, false);
     DiagnosticSink findings;
     Json maps_json = Json::array();
     std::ostringstream os;
@@ -209,7 +211,8 @@ protected:
         sink.Add(DiagCode::UnsupportedLayout, Severity::Error, why, km.address);
       } else {
         // gomap check on it: header, structure and count, within the walk limits.
-        CheckReport r = CheckMap(gt.memory(), *layout, km.address, Limits{});
+        CheckReport r =
+            CheckMap(gt.memory(), *layout, km.address, Limits{}, heap.get());
         if (r.header_ok) {
           j["impl"] = std::string(ImplName(r.header.impl));
           j["len"] = r.header.len;

@@ -163,7 +163,8 @@ struct Expect {
 // size), "stack" / "global" (not heap, but legal for a map that does not
 // escape), "freed", "reused" (allocated object that does not fit), "unswept"
 // (the last GC did not mark it; not yet swept), "unmapped", "not-heap",
-// "unknown" (heap records unreadable). *why: the evidence in one line.
+// "unknown" (heap records unreadable). *why (may be null): the evidence in
+// one line.
 std::string Verdict(const PointerInfo &p, const Expect &e, std::string *why);
 
 // One line of evidence: "span 0x… [0x…, 0x…) elemsize 208 state in-use

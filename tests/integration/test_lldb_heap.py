@@ -41,7 +41,8 @@ def _run(tc: fx.Toolchain, mode: str, tmp_path: Path, commands) -> tuple[dict, l
 def _commands(expect: dict) -> list[str]:
     cmds = []
     for c in expect["corruptions"]:
-        cmds += [f"check {c['map']} --json", f"pointer {c['target']} --json"]
+        cmds += [f"check {c['map']} --json", f"pointer {c['target']} --json",
+                 f"layout {c['map']} --json"]
     for it in expect["iterators"]:
         cmds += [f"check {it['map']} --json", f"pointer {it['header']} --json"]
     # The built-in table against the binary's DWARF, on the same addresses.
@@ -65,8 +66,13 @@ def test_stale_pointers_and_changed_maps(tc: fx.Toolchain, mode: str, tmp_path: 
     problems: list[str] = []
     res = iter(results)
     for c in expect["corruptions"]:
-        check, ptr = next(res), next(res)
+        check, ptr, layout = next(res), next(res), next(res)
         name = c["name"]
+        # gomap layout marks the same pointer with the same verdict.
+        marks = json.loads(layout["output"])["layout"]["pointers"]
+        if not marks or not any(_addr(f["address"]) == _addr(c["target"])
+                                and f["verdict"] == c["want"] for f in marks["findings"]):
+            problems.append(f"{name}: layout marks lack {c['target']} {c['want']}: {marks}")
         # A stale pointer is an error-level finding: exit status 1.
         if check["status"] != 1:
             problems.append(f"{name}: check status {check['status']}: {check['error']}")

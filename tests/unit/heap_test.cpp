@@ -5,6 +5,7 @@
 
 #include "core/check.h"
 #include "core/heap/mheap.h"
+#include "core/iter.h"
 #include "image_builder.h"
 
 namespace gomap {
@@ -290,6 +291,66 @@ TEST_F(HeapCheckTest, AllocatedFittingOldbucketsAreOld) {
   CheckReport r = Check(victim);
   EXPECT_EQ(Stale(r), nullptr) << CheckText(r, layout, nullptr);
   EXPECT_EQ(r.pointers.verdicts["old"], 1u);
+}
+
+// An iterator whose it.buckets / it.bptr name a bucket array the map no
+// longer holds: kept alive (legal, info) or freed (dangling-iterator).
+class HeapIterTest : public HeapCheckTest {
+protected:
+  CheckReport CheckIter() {
+    IterLayout il = BuiltinIterLayout(MapImpl::Classic, layout.version);
+    lo = img.Alloc(16, 8);
+    uint64_t neu = cb.Buckets(2);
+    cb.SetInt(cb.Bucket(neu, 0), 0, 1, 1);
+    uint64_t h = cb.Hmap(1, 3, 2, neu);
+    uint64_t it = img.Alloc(il.it.size, 8);
+    auto set = [&](const char *n, uint64_t v) {
+      const StructField *f = il.it.Find(n);
+      ASSERT_NE(f, nullptr) << n;
+      img.Write(it + f->offset, &v, f->size);
+    };
+    set("key", victim + 8);
+    set("h", h);
+    set("buckets", victim); // B 1: two buckets, the map's array before two grows
+    set("bptr", victim);
+    set("B", 1);
+    set("i", 1);
+    set("bucket", 1);
+    hi = img.Alloc(16, 8);
+    reader = img.Reader();
+    model = std::make_unique<heap::Mheap>(reader, fh->layout_, fh->mheap_,
+                                          std::vector<heap::Region>{
+                                              {lo, hi, "stack", "goroutine 1 stack"}});
+    EXPECT_TRUE(model->Load());
+    CheckReport r = CheckMap(reader, layout, h, Limits{}, model.get());
+    IterReport ir = DecodeIter(reader, layout, il, it, Limits{});
+    CheckIterPointers(*model, layout, ir, "iterator at 0x1", &r);
+    return r;
+  }
+};
+
+size_t Count(const CheckReport &r, DiagCode code, Severity sev) {
+  size_t n = 0;
+  for (const auto &d : r.diags.items())
+    n += d.code == code && d.severity == sev;
+  return n;
+}
+
+TEST_F(HeapIterTest, FreedIteratorStorageIsDangling) {
+  fh->AddSpan(victim, 1, 8192, 1, heap::kSpanInUse, kSweepgen, 0, {0x00});
+  CheckReport r = CheckIter();
+  EXPECT_GE(Count(r, DiagCode::DanglingIterator, Severity::Error), 1u)
+      << CheckText(r, layout, nullptr);
+  EXPECT_GE(r.pointers.verdicts["freed"], 1u);
+}
+
+TEST_F(HeapIterTest, StorageKeptAliveByTheIteratorIsLegal) {
+  fh->AddSpan(victim, 1, 8192, 1, heap::kSpanInUse, kSweepgen, 1, {0x01});
+  CheckReport r = CheckIter();
+  EXPECT_EQ(Count(r, DiagCode::DanglingIterator, Severity::Error), 0u)
+      << CheckText(r, layout, nullptr);
+  EXPECT_GE(Count(r, DiagCode::MapChanged, Severity::Info), 1u) << CheckText(r, layout, nullptr);
+  EXPECT_GE(r.pointers.verdicts["stale-alive"], 1u);
 }
 
 } // namespace
