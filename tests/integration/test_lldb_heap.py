@@ -164,3 +164,32 @@ def test_stale_pointers_and_changed_maps(tc: fx.Toolchain, mode: str, tmp_path: 
             problems.append(f"{a}: the built-in heap table disagrees with DWARF:\n"
                             f"  DWARF    {d}\n  built-in {b}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("tc", fx.params())
+def test_pointer_without_dwarf(tc: fx.Toolchain, tmp_path: Path) -> None:
+    """-ldflags=-w (no DWARF, symbols kept): the heap is read with the built-in table and
+    runtime.mheap_ from the symbol table, and gives the recorded classification; -s -w (no
+    symbols either): the heap is not read, and says why in one field."""
+    for flags, readable in ((["-ldflags=-w"], True), (["-ldflags=-s -w"], False)):
+        binary = fx.build("heap", tc, flags)
+        out = tmp_path / flags[0].split("=", 1)[1].replace(" ", "")
+        core, expect = fx.make_core(binary, out)
+        cases = expect["corruptions"]
+        results = batch(binary, ["--core", str(core)],
+                        [f"pointer {c['target']} --json" for c in cases])
+        for c, r in zip(cases, results):
+            assert r["status"] == 0, r["error"]
+            p = json.loads(r["output"])["pointer"]
+            if not readable:
+                assert not p["heap"]["available"], p
+                assert "mheap_" in p["heap"]["reason"], p
+                continue
+            assert p["heap"]["available"], p
+            assert p["heap"]["layout_source"].startswith("built-in"), p
+            assert p["owners"] == [], p  # no DWARF: no map variables to search
+            if c["want"] == "freed":
+                assert p["class"] == "free-pages" or p["alloc"] == "free", (c, p)
+            else:
+                assert p["alloc"] == "allocated" and \
+                    _addr(p["object"]["base"]) == _addr(c["target"]), (c, p)
