@@ -16,6 +16,7 @@ std::string_view CodeName(DiagCode code) {
   case DiagCode::DanglingIterator: return "dangling-iterator";
   case DiagCode::ConcurrentWriter: return "concurrent-writer";
   case DiagCode::FormatterError: return "formatter-error";
+  case DiagCode::MapChanged: return "map-changed";
   }
   return "unknown";
 }

@@ -24,6 +24,7 @@ enum class DiagCode {
   DanglingIterator,    // iterator whose map changed under it
   ConcurrentWriter,    // goroutine writing a map another goroutine accessed
   FormatterError,      // a user formatter failed; the default rendering was used
+  MapChanged,          // info: the map grew / was cleared during a range (legal)
 };
 
 std::string_view CodeName(DiagCode code);

@@ -86,12 +86,28 @@ struct SwissLayoutReport {
   CtrlCounts totals;
 };
 
+// A pointer the map holds into its storage, for the heap model
+// (core/heap/mheap.h) to classify: what object it must be.
+struct HeldPointer {
+  std::string role;  // "buckets", "oldbuckets", "overflow", "extra", "dirPtr",
+                     // "table", "groups", "small-group"
+  std::string where; // coordinates: "bucket 3 overflow 1", "dir 2 table"
+  uint64_t address = 0;
+  uint64_t size = 0;   // bytes the object must hold from `address`
+  bool base = true;    // must be an object's first byte
+  uint64_t stride = 0; // !base: offset in its object a multiple of this
+  bool old = false;    // storage of the grow in progress (oldbuckets)
+  bool stale = false;  // the walk already called it stale (swiss index -1)
+};
+
 struct MapLayoutReport {
   MapHeader header;
   bool header_ok = false;
   ClassicLayoutReport classic;
   SwissLayoutReport swiss;
   bool truncated = false; // a work limit stopped the walk
+  // Every storage pointer met by the walk (bounded by it), in walk order.
+  std::vector<HeldPointer> pointers;
   DiagnosticSink diags;
   explicit MapLayoutReport(size_t max_diags = 100) : diags(max_diags) {}
 };

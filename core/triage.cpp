@@ -613,18 +613,28 @@ void Triager::CheckMaps() {
                   "no layout for " + m.type->name, m.address);
       continue;
     }
-    CheckReport cr = CheckMap(host_.memory(), *layout, m.address, Limits{});
+    heap::Mheap *heap = host_.Heap();
+    CheckReport cr = CheckMap(host_.memory(), *layout, m.address, Limits{}, heap);
     m.checked = true;
     m.header_ok = cr.header_ok;
     m.truncated = cr.truncated;
-    m.diags.Append(cr.diags);
     if (cr.header_ok) {
       m.header = cr.header;
       m.walked = cr.walked.entries;
       DiagnosticSink scratch;
       m.state = DescribeMap(host_.memory(), *layout, cr.header, Limits{}, scratch).state;
-      host_.IteratorFindings(m.address, &m.diags);
+      // Its iterators' findings, as `gomap check` reports them.
+      for (const auto &[where, it] : host_.Iterators(m.address)) {
+        DiagnosticSink prefixed;
+        for (const Diagnostic &d : it.diags.items())
+          prefixed.Add(d.code, d.severity, where + ": " + d.message, d.address);
+        MergeDiagnostics(cr.diags, prefixed);
+        if (heap)
+          CheckIterPointers(*heap, *layout, it, where, &cr);
+      }
     }
+    m.pointers = cr.pointers;
+    m.diags.Append(cr.diags);
     for (const Diagnostic &d : m.diags.items())
       r_.findings.Add(d.code, d.severity, m.name + ": " + d.message, d.address);
   }
@@ -875,6 +885,8 @@ ojson TriageJson(const TriageReport &r) {
     }
     j["truncated"] = m.truncated;
     j["writing"] = m.header_ok && m.header.writing;
+    if (m.pointers.ran)
+      j["pointers"] = PointerCheckJson(m.pointers);
     ojson d = ojson::array();
     for (const Diagnostic &x : m.diags.items())
       d.push_back(DiagnosticJson(x));

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -60,8 +61,13 @@ public:
   virtual std::vector<uint64_t> Registers(const Goroutine &g) = 0;
   // Package-level variables of every package, the runtime's included.
   virtual std::vector<GlobalValue> Globals() = 0;
-  // `gomap check`'s iterator findings for the map at `header`.
-  virtual void IteratorFindings(uint64_t header, DiagnosticSink *out) = 0;
+  // The iterators over the map at `header` on the goroutine stacks (the scan
+  // of `gomap iter`), each with where it is ("iterator at 0x… (goroutine 7
+  // frame 2 main.f)").
+  virtual std::vector<std::pair<std::string, IterReport>> Iterators(uint64_t header) = 0;
+  // The Go heap of this stop, for classifying storage pointers; null when it
+  // cannot be read (the checks then run without it).
+  virtual heap::Mheap *Heap() { return nullptr; }
   virtual std::string GoVersion() = 0;
 };
 
@@ -101,6 +107,7 @@ struct TriageMap {
   MapState state;
   uint64_t walked = 0;
   bool truncated = false;
+  PointerCheck pointers; // its storage and iterator pointers against the heap
   DiagnosticSink diags;
 };
 

@@ -30,7 +30,9 @@ public:
              kGoroutine,
              kFrame,
              {"no-iterators", 0, false,
-              "do not scan goroutine stacks for iterators over the map"}},
+              "do not scan goroutine stacks for iterators over the map"},
+             {"no-heap", 0, false,
+              "do not classify the map's pointers against the Go heap"}},
             1, 1) {}
 
 protected:
@@ -41,7 +43,12 @@ protected:
     if (!ResolveMapRef(dbg, args, &mt, error))
       return false;
     GoTarget &gt = *mt.ctx.gt;
-    CheckReport r = CheckMap(gt.memory(), *mt.layout, mt.ref.header, Limits{});
+    // Every storage pointer classified against the heap's own records.
+    std::unique_ptr<heap::Mheap> heap;
+    if (!args.Has("no-heap"))
+      heap = MakeHeap(mt.ctx, args.Has("builtin-layout"));
+    CheckReport r =
+        CheckMap(gt.memory(), *mt.layout, mt.ref.header, Limits{}, heap.get());
     r.header.address = mt.ref.header;
 
     // Iterators over this map (range loops, reflect.MapIter) on the stacks:
@@ -61,6 +68,8 @@ protected:
             prefixed.Add(d.code, d.severity, where + ": " + d.message,
                          d.address);
           MergeDiagnostics(r.diags, prefixed);
+          if (heap)
+            CheckIterPointers(*heap, *mt.layout, it.report, where, &r);
           iters.push_back(
               Json{{"address", HexAddr(it.address)},
                    {"goroutine",

@@ -85,26 +85,32 @@ public:
     return globals_;
   }
 
-  void IteratorFindings(uint64_t header, DiagnosticSink *out) override {
+  std::vector<std::pair<std::string, IterReport>> Iterators(uint64_t header) override {
     if (!iterators_scanned_) {
       iterators_scanned_ = true;
       std::string err;
       IteratorsOfMap(dbg_, false, kEveryMap, &iterators_, &err);
     }
+    std::vector<std::pair<std::string, IterReport>> out;
     for (const MapIterator &it : iterators_) {
       if (it.report.map != header)
         continue;
-      std::string where = "iterator at " + HexAddr(it.address) +
-                          (it.goroutine >= 0 ? " (goroutine " + std::to_string(it.goroutine) +
-                                                   (it.frame >= 0 ? " frame " +
-                                                                        std::to_string(it.frame) +
-                                                                        " " + it.function
-                                                                  : "") +
-                                                   ")"
-                                             : "");
-      for (const Diagnostic &d : it.report.diags.items())
-        out->Add(d.code, d.severity, where + ": " + d.message, d.address);
+      std::string where = "iterator at " + HexAddr(it.address);
+      if (it.goroutine >= 0)
+        where += " (goroutine " + std::to_string(it.goroutine) +
+                 (it.frame >= 0 ? " frame " + std::to_string(it.frame) + " " + it.function : "") +
+                 ")";
+      out.emplace_back(where, it.report);
     }
+    return out;
+  }
+
+  heap::Mheap *Heap() override {
+    if (!heap_made_) {
+      heap_made_ = true;
+      heap_ = MakeHeap(ctx_, false); // one model for the whole scan: its span cache is shared
+    }
+    return heap_.get(); // not ok(): the checks say why the heap was not read
   }
 
   std::optional<Function> FunctionAt(uint64_t pc) override {
@@ -138,6 +144,8 @@ private:
   std::map<std::pair<const Goroutine *, size_t>, std::vector<FrameValue>> values_;
   std::vector<GlobalValue> globals_;
   bool iterators_scanned_ = false;
+  bool heap_made_ = false;
+  std::unique_ptr<heap::Mheap> heap_;
   std::vector<MapIterator> iterators_;
 };
 

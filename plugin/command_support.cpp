@@ -3,6 +3,8 @@
 
 #include <exception>
 
+#include "lldb/API/SBSymbol.h"
+#include "lldb/API/SBSymbolContextList.h"
 #include "lldb/API/SBUnixSignals.h"
 #include "plugin/frames.h"
 #include "plugin/goroutines.h"
@@ -46,6 +48,50 @@ bool MakeContext(lldb::SBDebugger dbg, Context *ctx, std::string *error, bool ne
     return false;
   QuietSigurg(ctx->process);
   return true;
+}
+
+std::unique_ptr<heap::Mheap> MakeHeap(Context &ctx, bool builtin,
+                                      std::vector<heap::Region> extra) {
+  GoTarget &gt = *ctx.gt;
+  GoDwarf &d = gt.dwarf();
+  std::string error;
+  std::optional<heap::HeapLayout> layout;
+  if (!builtin && d.HasDebugInfo())
+    layout = heap::HeapLayoutFromTypes(d.TypeByName("runtime.mheap"),
+                                       d.TypeByName("runtime.heapArena"),
+                                       d.TypeByName("runtime.mspan"), &error);
+  if (!layout)
+    layout = heap::BuiltinHeapLayout(gt.version(), &error);
+  uint64_t addr = 0;
+  if (const GlobalVar *g = d.FindGlobal("runtime.mheap_"))
+    addr = g->address;
+  if (addr == 0) {
+    lldb::SBSymbolContextList syms =
+        ctx.target.FindSymbols("runtime.mheap_", lldb::eSymbolTypeAny);
+    for (uint32_t i = 0; i < syms.GetSize() && addr == 0; ++i) {
+      lldb::SBSymbol s = syms.GetContextAtIndex(i).GetSymbol();
+      if (s.IsValid())
+        addr = s.GetStartAddress().GetLoadAddress(ctx.target);
+      if (addr == LLDB_INVALID_ADDRESS)
+        addr = 0;
+    }
+  }
+  std::vector<heap::Region> regions;
+  for (const ImageSection &s : d.image().sections())
+    if (s.size > 0 && !s.name.empty())
+      regions.push_back(heap::Region{s.addr, s.addr + s.size,
+                                     s.name == ".text" ? "code" : "global",
+                                     "section " + s.name});
+  for (auto &r : extra)
+    regions.push_back(std::move(r));
+  auto h = std::make_unique<heap::Mheap>(
+      gt.memory(), layout ? *layout : heap::HeapLayout{}, addr,
+      std::move(regions));
+  if (!layout)
+    h->SetUnavailable(error);
+  else
+    h->Load(); // its error() says why not
+  return h;
 }
 
 bool MakeGoroutineContext(lldb::SBDebugger dbg, Context *ctx, std::vector<Goroutine> *gs,

@@ -12,6 +12,7 @@
 
 #include "core/diagnostics.h"
 #include "core/goroutine.h"
+#include "core/heap/mheap.h"
 #include "core/iter.h"
 #include "core/map.h"
 #include "lldb/API/SBCommandInterpreter.h"
@@ -126,6 +127,14 @@ constexpr uint64_t kEveryMap = ~uint64_t(0);
 bool IteratorsOfMap(lldb::SBDebugger dbg, bool builtin, uint64_t map_addr,
                     std::vector<MapIterator> *out, std::string *error);
 
+// The Go heap of this stop (core/heap/mheap.h): runtime.mheap_ by its DWARF
+// variable or symbol, layouts from the binary's DWARF types (or the built-in
+// table with `builtin` or without them), the binary's sections as code and
+// globals plus `extra` regions (goroutine stacks). Never null; ok() false
+// with error() when the heap's records cannot be read. Lives for one command.
+std::unique_ptr<heap::Mheap> MakeHeap(Context &ctx, bool builtin,
+                                      std::vector<heap::Region> extra = {});
+
 // Subcommand factories (one file each; registered in commands.cpp).
 std::unique_ptr<Subcommand> NewVersionCommand();
 std::unique_ptr<Subcommand> NewShowCommand();
@@ -139,6 +148,7 @@ std::unique_ptr<Subcommand> NewLayoutCommand();
 std::unique_ptr<Subcommand> NewIterCommand();
 std::unique_ptr<Subcommand> NewCheckCommand();
 std::unique_ptr<Subcommand> NewScanCommand();
+std::unique_ptr<Subcommand> NewPointerCommand();
 
 } // namespace gomap::plugin
 

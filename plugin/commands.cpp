@@ -82,6 +82,15 @@ const Registration kCommands[] = {
      "reflect.MapIter or a pointer to one, or 0xADDR --type NAME. Without EXPR: scan\n"
      "the stacks (of goroutine ID with -g) for range-loop iterators, reflect.MapIter\n"
      "values on the stack and heap reflect.MapIters pointed at from it."},
+    {"pointer", NewPointerCommand,
+     "Say what an address is: unmapped, code, a global, a goroutine stack, free heap "
+     "memory, or a heap object (span, element size, allocated or free), and whose map "
+     "storage it is.",
+     "gomap pointer ADDR [--map EXPR] [--no-owners] [--json]\n"
+     "Reads the Go heap's own records (mheap_.arenas, heapArena.spans, mspan, allocBits)\n"
+     "at this stop. A span the sweeper has not reached this cycle is 'unswept': its\n"
+     "allocBits are stale, so the last GC's mark bit says live or dead. Owners: the maps\n"
+     "in package variables (and --map EXPR) whose buckets / tables / groups hold ADDR."},
     {"scan", NewScanCommand,
      "Triage a process or core: the goroutine that died in a map operation and its map, "
      "other goroutines in map code or at the same line, and header checks of every map in "

@@ -54,6 +54,18 @@ public:
         r_.old_count = r_.same_size ? nb : nb / 2;
       }
     }
+    auto held = [&](const char *role, uint64_t addr, uint64_t n, bool old) {
+      if (addr != 0)
+        out_->pointers.push_back(HeldPointer{role, std::string("hmap.") + role,
+                                             addr, n * c_.bucket_size, true, 0,
+                                             old, false});
+    };
+    held("buckets", buckets, nb, false);
+    if (r_.growing)
+      held("oldbuckets", oldbuckets, r_.old_count, true);
+    if (r_.extra != 0)
+      out_->pointers.push_back(HeldPointer{"extra", "hmap.extra", r_.extra, 24,
+                                           true, 0, false, false});
     if (buckets != 0 && buckets % 8 == 0) {
       new_ = detail::ArrayReader(&mem_, buckets, nb, c_.bucket_size);
       // Only the buckets in readable memory (ReadHeader reports a shortfall).
@@ -195,6 +207,10 @@ private:
                   ovf);
         return;
       }
+      // Preallocated overflow buckets sit inside a bucket array (makeBucketArray),
+      // others are objects of their own (newoverflow): a bucket either way.
+      out_->pointers.push_back(HeldPointer{"overflow", next, ovf, c_.bucket_size,
+                                           false, c_.bucket_size, old, false});
       buf_.resize(c_.bucket_size);
       if (!mem_.ReadExact(ovf, buf_.data(), buf_.size())) {
         sink_.Add(DiagCode::Unreadable, Severity::Error,

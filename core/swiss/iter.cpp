@@ -168,8 +168,10 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
   r->relation = stale.empty() ? "current" : "stale";
   for (const auto &w : stale)
     r->reason += (r->reason.empty() ? "" : "; ") + w;
+  // Iter.Next re-checks a replaced table against the current directory and
+  // ends after a clear (clearSeq): legal, an info line.
   if (!stale.empty() && !r->finished)
-    r->diags.Add(DiagCode::DanglingIterator, Severity::Warning,
+    r->diags.Add(DiagCode::MapChanged, Severity::Info,
                  where + ": " + r->reason, r->address);
   if (bad)
     return;

@@ -57,6 +57,9 @@ void WalkLayout(MemoryReader &mem, const MapLayout &layout,
     if (dir_ptr == 0 || dir_ptr % 8 != 0)
       return;
     r.small_group.address = dir_ptr;
+    out->pointers.push_back(HeldPointer{"small-group", "map.dirPtr (small group)",
+                                        dir_ptr, s.group_size, true, 0, false,
+                                        false});
     if (!mem.ReadExact(dir_ptr, buf.data(), buf.size())) {
       sink.Add(DiagCode::Unreadable, Severity::Error,
                "small group at " + Hex(dir_ptr) + ": unreadable", dir_ptr);
@@ -74,6 +77,10 @@ void WalkLayout(MemoryReader &mem, const MapLayout &layout,
     return;
   }
   Directory d = ReadDirectory(mem, s, h, limits, sink);
+  if (dir_ptr != 0)
+    out->pointers.push_back(HeldPointer{"dirPtr", "map.dirPtr (directory)",
+                                        dir_ptr, d.entries.size() * 8, true, 0,
+                                        false, false});
   r.dir_entries = d.entries.size();
   out->truncated |= d.truncated;
   const uint64_t depth = h.Get("globalDepth");
@@ -84,11 +91,21 @@ void WalkLayout(MemoryReader &mem, const MapLayout &layout,
     st.dir = dt;
     const std::string where = "table " + std::to_string(ordinal++) + " (dir " +
                               std::to_string(dt.first_dir) + ")";
+    out->pointers.push_back(HeldPointer{"table", "dir " +
+                                            std::to_string(dt.first_dir) +
+                                            " table",
+                                        dt.table.address, s.table.size, true, 0,
+                                        false, dt.stale});
     if (!dt.readable) {
       r.tables.push_back(std::move(st));
       continue;
     }
     const uint64_t ngroups = CheckTable(dt.table, depth, where, sink);
+    if (dt.table.groups_data != 0)
+      out->pointers.push_back(HeldPointer{"groups", where + " groups.data",
+                                          dt.table.groups_data,
+                                          ngroups * s.group_size, true, 0, false,
+                                          dt.stale});
     detail::ArrayReader groups(&mem, dt.table.groups_data, ngroups,
                                s.group_size, 4 << 20);
     detail::UnreadableRun run("group", where + ", ");

@@ -10,10 +10,13 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "core/go_literal.h"
 #include "core/header_report.h"
+#include "core/heap/mheap.h"
 #include "core/map.h"
 #include "core/map_lookup.h"
 #include "core/map_layout.h"
@@ -517,6 +520,42 @@ PYBIND11_MODULE(_gomap, m) {
       .def("handles", [](Session &s, const Type *t) {
         return t != nullptr && s.formatter() != nullptr && s.formatter()->Handles(*t);
       }, "whether a user formatter is registered for t")
+      .def(
+          "pointer_json",
+          [](Session &s, uint64_t mheap, const std::vector<std::tuple<uint64_t, uint64_t,
+                                                                     std::string, std::string>>
+                                             &regions,
+             uint64_t addr) {
+            // `gomap pointer ADDR` (core/heap/mheap.h) with the built-in heap
+            // table of the session's Go version, which the LLDB tests check
+            // against each release's DWARF.
+            std::vector<heap::Region> rs;
+            for (const auto &[lo, hi, kind, name] : regions)
+              rs.push_back(heap::Region{lo, hi, kind, name});
+            std::string why;
+            std::optional<heap::HeapLayout> l = heap::BuiltinHeapLayout(s.version(), &why);
+            heap::Mheap h(s.memory(), l ? *l : heap::HeapLayout{}, mheap, std::move(rs));
+            if (!l)
+              h.SetUnavailable(why);
+            else
+              h.Load();
+            Json j = heap::PointerJson(h.ClassifyPointer(addr));
+            j["heap"] = Json{{"available", h.ok()},
+                             {"reason", h.ok() ? Json(nullptr) : Json(h.error())},
+                             {"layout_source", h.layout().source},
+                             {"mheap", nullptr},
+                             {"sweepgen", h.sweepgen()}};
+            char buf[24];
+            std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(mheap));
+            j["heap"]["mheap"] = buf;
+            std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(addr));
+            j["text"] = std::string(buf) + ": " + heap::Evidence(h.ClassifyPointer(addr)) +
+                        (h.ok() ? "" : "\n  (heap not read: " + h.error() + ")");
+            return Json{{"schema", "gomap/1"}, {"pointer", j}}.dump(2);
+          },
+          py::arg("mheap"), py::arg("regions"), py::arg("addr"),
+          "`gomap pointer ADDR`: the gomap/1 pointer document (plus a 'text' line); "
+          "regions: [(lo, hi, kind, name)] of code/global/stack ranges")
       .def("read", [](Session &s, uint64_t addr, size_t n) {
         std::string buf(n, '\0');
         size_t got = s.memory().Read(addr, buf.data(), n);

@@ -427,6 +427,59 @@ class VersionCommand(Subcommand):
         return text
 
 
+_SECTION_LINE = re.compile(r"^\s*(0x[0-9a-f]+) - (0x[0-9a-f]+) is (\S+)\s*$")
+
+
+def _sections() -> list[tuple[int, int, str, str]]:
+    """The executable's sections as (lo, hi, "code"|"global", name), from `info files`."""
+    out = []
+    try:
+        text = gdb.execute("info files", to_string=True)
+    except gdb.error:
+        return out
+    for line in text.splitlines():
+        if " in " in line:  # a shared library's section: not the Go binary
+            continue
+        m = _SECTION_LINE.match(line)
+        if m and m.group(3).startswith("."):
+            name = m.group(3)
+            out.append((int(m.group(1), 16), int(m.group(2), 16),
+                        "code" if name == ".text" else "global", "section " + name))
+    return out
+
+
+def _mheap_address() -> int:
+    """&runtime.mheap_ (from DWARF or the symbol table); 0 when the binary has neither."""
+    for expr in ("&'runtime.mheap_'", "(long)&'runtime.mheap_'"):
+        try:
+            return int(gdb.parse_and_eval(expr)) & (2**64 - 1)
+        except gdb.error:
+            continue
+    sym = gdb.lookup_global_symbol("runtime.mheap_")
+    return int(sym.value().address) if sym is not None else 0
+
+
+class PointerCommand(Subcommand):
+    """gomap pointer ADDR [--json]: what ADDR is from the Go heap's own records — unmapped,
+    code, a global, free heap pages, or a heap object (span, element size, allocated or
+    free). GDB reads the heap with the built-in per-release layout table."""
+
+    name = "pointer"
+    spec = [JSON]
+    min_args = max_args = 1
+
+    def run(self, positional: list[str], options: dict[str, str]) -> str:
+        addr = parse_uint(positional[0])
+        if addr is None:
+            raise UsageError(f"ADDR must be a number (0x... or decimal), not '{positional[0]}'")
+        session = _target_session()
+        doc = json.loads(session.pointer_json(_mheap_address(), _sections(), addr))
+        text = doc["pointer"].pop("text")
+        if "json" in options:
+            return json.dumps(doc, indent=2, ensure_ascii=False)
+        return text
+
+
 class GomapPrefix(gdb.Command):
     """Go maps: gomap show|header|version (see `help gomap show`)."""
 
@@ -438,4 +491,5 @@ def register() -> None:
     GomapPrefix()
     ShowCommand()
     HeaderCommand()
+    PointerCommand()
     VersionCommand()

@@ -276,7 +276,7 @@ protected:
     return it == regs.end() ? std::vector<uint64_t>{} : it->second;
   }
   std::vector<GlobalValue> Globals() override { return {}; }
-  void IteratorFindings(uint64_t, DiagnosticSink *) override {}
+  std::vector<std::pair<std::string, IterReport>> Iterators(uint64_t) override { return {}; }
   std::string GoVersion() override { return "go1.22.5"; }
   std::optional<Function> FunctionAt(uint64_t pc) override { return code.FunctionAt(pc); }
   size_t ReadCode(uint64_t a, void *d, size_t n) override { return code.ReadCode(a, d, n); }
