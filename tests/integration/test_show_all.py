@@ -127,9 +127,17 @@ def test_gdb_show_all_big_and_cut(big_core) -> None:
     if gs.GDB is None:
         pytest.skip("no gdb")
     truth = _truth(expect)
-    outs, _ = gs.run(binary, ["--core", str(core)], [f"gomap {c}" for c in COMMANDS],
-                     timeout=900)
+    outs, _ = gs.run(binary, ["--core", str(core)],
+                     [f"gomap {c}" for c in COMMANDS] +
+                     ["set print elements 20000", f"print '{BIG}'"], timeout=900)
     problems = _json_problems("gdb json", outs[0], truth)
+    # `print` past the first 2048 entries, whose children are built from their bytes
+    # (GDB counts keys and values: 20000 elements = 10000 entries, then "...").
+    summary, entries, elided = gs.parse_printed_map(outs[5])
+    bad = [e for e in entries if truth.get(e["key"]) != e["value"]]
+    if not elided or len(entries) != 10000 or len({e["key"] for e in entries}) != 10000 or bad:
+        problems.append(f"gdb print: {len(entries)} entries (elided={elided}), "
+                        f"{len(bad)} differ from the ground truth: {bad[:3]}")
     problems += _text_problems("gdb text", outs[1], truth)
     problems += _cut_problems("gdb", outs[2], outs[3], expect["maps"]["main.mCut"])
     assert not problems, f"{tc.id}:\n" + "\n".join(problems)
