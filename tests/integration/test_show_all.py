@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import fixtures as fx  # noqa: E402
 from integration import gdb_support as gs  # noqa: E402
-from integration.lldb_support import batch  # noqa: E402
+from integration.lldb_support import INSPECT, batch  # noqa: E402
 
 TCS = [pytest.param(t, id=t.id) for t in fx.usable_toolchains()]
 BIG = "main.mBig1M"
@@ -119,6 +120,14 @@ def test_lldb_show_all_big_and_cut(big_core) -> None:
     problems += _text_problems("lldb text", res[1]["output"], truth)
     problems += _cut_problems("lldb", res[2]["output"], res[3]["output"],
                               expect["maps"]["main.mCut"])
+    # Without --batch, gomap-inspect has the plugin write show straight to its stdout
+    # (show --output -): the same bytes as the result object gets.
+    for cmd, want in ((COMMANDS[0], res[0]["output"]), (COMMANDS[1], res[1]["output"])):
+        p = subprocess.run([str(INSPECT), str(binary), "--core", str(core), *cmd.split()],
+                           capture_output=True, text=True, timeout=900)
+        if p.returncode != 0 or p.stdout != want:
+            problems.append(f"gomap-inspect {cmd}: rc {p.returncode}, {len(p.stdout)} bytes "
+                            f"on stdout, {len(want)} via --batch; {p.stderr[-300:]}")
     assert not problems, f"{tc.id}:\n" + "\n".join(problems)
 
 
