@@ -4,6 +4,8 @@
 // representability and composite literals), go1.13+ literal syntax.
 #include "go_literal.h"
 
+#include "go_format.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -61,24 +63,6 @@ int DigitValue(char c) {
   if (c >= 'A' && c <= 'F')
     return c - 'A' + 10;
   return 99;
-}
-
-void AppendUtf8(std::string &out, uint32_t r) {
-  if (r < 0x80) {
-    out += char(r);
-  } else if (r < 0x800) {
-    out += char(0xC0 | (r >> 6));
-    out += char(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    out += char(0xE0 | (r >> 12));
-    out += char(0x80 | ((r >> 6) & 0x3F));
-    out += char(0x80 | (r & 0x3F));
-  } else {
-    out += char(0xF0 | (r >> 18));
-    out += char(0x80 | ((r >> 12) & 0x3F));
-    out += char(0x80 | ((r >> 6) & 0x3F));
-    out += char(0x80 | (r & 0x3F));
-  }
 }
 
 // Decodes one UTF-8 sequence (for rune literals); false when invalid.
@@ -1068,18 +1052,7 @@ private:
 
 // --- JSON ---------------------------------------------------------------------------
 
-constexpr uint64_t kMaxExactInt = uint64_t(1) << 53;
 constexpr uint64_t kMaxZeroElems = 4096;
-
-std::string Hex(uint64_t v) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  do {
-    out.insert(out.begin(), kHex[v & 0xF]);
-    v >>= 4;
-  } while (v != 0);
-  return "0x" + out;
-}
 
 ojson FloatJson(double v) {
   if (std::isnan(v))
@@ -1149,7 +1122,7 @@ ojson LiteralJson(const GoLiteral &l, int depth) {
   case GoLiteral::Kind::Pointer:
     if (l.u == 0)
       return nullptr;
-    return ojson{{"ptr", Hex(l.u)}};
+    return ojson{{"ptr", HexAddr(l.u)}};
   case GoLiteral::Kind::Struct: {
     ojson o = ojson::object();
     const Type *t = l.type;

@@ -2,6 +2,8 @@
 // and the `gomap show 'm[KEY]'` text and JSON.
 #include "map_lookup.h"
 
+#include "value_stream.h"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -15,26 +17,6 @@ using ojson = nlohmann::ordered_json;
 constexpr uint64_t kWord = 8;
 constexpr int kMaxCompareDepth = 32;
 constexpr uint64_t kMaxCompareElems = uint64_t(1) << 20;
-
-uint64_t ScalarSize(const Type *t) {
-  if (t->size == 1 || t->size == 2 || t->size == 4 || t->size == 8)
-    return t->size;
-  switch (t->kind) {
-  case Kind::Bool:
-  case Kind::Int8:
-  case Kind::Uint8:
-    return 1;
-  case Kind::Int16:
-  case Kind::Uint16:
-    return 2;
-  case Kind::Int32:
-  case Kind::Uint32:
-  case Kind::Float32:
-    return 4;
-  default:
-    return 8;
-  }
-}
 
 // Combines the comparison of parts: any NotEqual decides; else the worst of
 // Unreadable/UnknownType; else Equal.

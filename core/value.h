@@ -71,9 +71,13 @@ struct RenderOptions {
   // `(*T)(0x…) <cycle>`, JSON {"ptr":"0x…","cycle":true}). Map keys are never
   // followed: a pointer key's identity is its address.
   int pointer_depth = 0;
-  // Work caps for one top-level call (Json, Text, ShowMap*): values rendered
-  // and string bytes read, so that nested maps/slices cannot multiply into
-  // unbounded work (64 nested map entries per level, 16 levels deep, ...).
+  // Work caps for one top-level value (a Json/Text call, or each key and each
+  // value of the map ShowMap* shows): values rendered and string bytes read,
+  // so that nested maps/slices cannot multiply into unbounded work (64 nested
+  // map entries per level, 16 levels deep, ...). Never a cap on the entries of
+  // the shown map: `--all` renders every one; a value past the cap is cut
+  // where it happens ("..." / {"error":"render budget exhausted"}) and said
+  // in a truncated diagnostic.
   uint64_t max_values = 1 << 20;
   uint64_t max_total_string_bytes = uint64_t(64) << 20;
 };

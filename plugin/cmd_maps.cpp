@@ -1,5 +1,8 @@
 // `gomap show` and `gomap header`: a map's entries, and its header fields.
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "core/go_literal.h"
 #include "core/header_report.h"
@@ -7,6 +10,7 @@
 #include "core/map_state.h"
 #include "core/syncmap.h"
 #include "core/value.h"
+#include "core/value_stream.h"
 #include "plugin/command_support.h"
 #include "plugin/formatters.h"
 
@@ -139,6 +143,70 @@ bool RunLookup(lldb::SBDebugger dbg, const ParsedArgs &args, const IndexSuffix &
   return true;
 }
 
+// `show` output straight to a FILE* (--output), in the chunks the renderer hands over.
+class FileOutput final : public OutputStream {
+public:
+  explicit FileOutput(FILE *f) : f_(f) {}
+  void Write(std::string_view bytes) override {
+    if (!failed_ && std::fwrite(bytes.data(), 1, bytes.size(), f_) != bytes.size())
+      failed_ = true;
+  }
+  bool failed() const { return failed_; }
+
+private:
+  FILE *f_;
+  bool failed_ = false;
+};
+
+// `show` output into the command's result, chunk by chunk (no copy of the whole
+// document on our side; LLDB keeps its own).
+class ResultOutput final : public OutputStream {
+public:
+  explicit ResultOutput(lldb::SBCommandReturnObject &result) : result_(result) {}
+  void Write(std::string_view bytes) override {
+    result_.Printf("%.*s", int(bytes.size()), bytes.data());
+  }
+
+private:
+  lldb::SBCommandReturnObject &result_;
+};
+
+// Streams a map's `show` into --output FILE ("-": the debugger process's standard
+// output), else into the result. false with *error when FILE cannot be written.
+bool WriteShow(const ParsedArgs &args, GoTarget &gt, const MapTarget &mt, const ShowRequest &req,
+               ValueRenderer &renderer, lldb::SBCommandReturnObject &result, std::string *error) {
+  ShowOutput how;
+  how.json = args.Has("json");
+  ShowSummary summary;
+  if (args.Has("output")) {
+    const std::string path = args.Get("output");
+    bool to_stdout = path == "-";
+    FILE *f = to_stdout ? stdout : std::fopen(path.c_str(), "w");
+    if (f == nullptr) {
+      *error = "cannot write " + path + ": " + std::strerror(errno);
+      return false;
+    }
+    if (to_stdout)
+      std::fflush(stdout);
+    FileOutput out(f);
+    summary = ShowMapWrite(gt.memory(), *mt.layout, mt.ref.type, mt.ref.header, req, renderer,
+                           how, out);
+    bool failed = out.failed() || std::fflush(f) != 0;
+    if (!to_stdout)
+      failed = std::fclose(f) != 0 || failed;
+    if (failed) {
+      *error = "cannot write " + path + ": " + std::strerror(errno);
+      return false;
+    }
+  } else {
+    ResultOutput out(result);
+    summary = ShowMapWrite(gt.memory(), *mt.layout, mt.ref.type, mt.ref.header, req, renderer,
+                           how, out);
+  }
+  SetFindingsStatus(result, summary.has_errors);
+  return true;
+}
+
 class ShowCommand : public Subcommand {
 public:
   ShowCommand()
@@ -149,6 +217,8 @@ public:
                     {"all", 'a', false, "show every entry"},
                     {"depth", 'd', true,
                      "pointer levels to follow to the pointee (default 1; 0 with --json)"},
+                    {"output", 'o', true,
+                     "write the map to FILE as it is rendered ('-': the debugger's stdout)"},
                     kBuiltin, kGoroutine, kFrame},
                    1, kMaxWords) {}
 
@@ -212,18 +282,7 @@ protected:
     ValueRenderer renderer(gt.memory(), &gt, &gt, opts);
     std::unique_ptr<ValueFormatter> formatters = UserFormatters();
     renderer.set_formatter(formatters.get());
-    if (args.Has("json")) {
-      Json m = ShowMapJsonOrdered(gt.memory(), *mt.layout, mt.ref.type, mt.ref.header,
-                                  req, renderer);
-      PrintJson(result, Json{{"schema", "gomap/1"}, {"map", m}});
-      SetFindingsStatus(result, HasErrorDiagnostics(m["diagnostics"]));
-    } else {
-      std::string text = ShowMapText(gt.memory(), *mt.layout, mt.ref.type,
-                                     mt.ref.header, req, renderer);
-      result.AppendMessage(text.c_str());
-      SetFindingsStatus(result, text.find("error[") != std::string::npos);
-    }
-    return true;
+    return WriteShow(args, gt, mt, req, renderer, result, error);
   }
 };
 

@@ -22,6 +22,7 @@
 #include "core/map_layout.h"
 #include "core/types.h"
 #include "core/value.h"
+#include "core/value_stream.h"
 #include "core/version.h"
 
 namespace py = pybind11;
@@ -292,6 +293,33 @@ private:
   std::unique_ptr<EntryCursor> cursor_;
 };
 
+// Streamed output into a Python callable; after a Python exception in it, the
+// rest is dropped and the exception is raised again when the walk is done.
+class PyOutput final : public OutputStream {
+public:
+  explicit PyOutput(py::object write) : write_(std::move(write)) {}
+  void Write(std::string_view bytes) override {
+    if (error)
+      return;
+    PyObject *str = PyUnicode_DecodeUTF8(bytes.data(), Py_ssize_t(bytes.size()), "replace");
+    if (str == nullptr) {
+      error = true;
+      return;
+    }
+    PyObject *r = PyObject_CallFunctionObjArgs(write_.ptr(), str, nullptr);
+    Py_DECREF(str);
+    if (r == nullptr) {
+      error = true;
+      return;
+    }
+    Py_DECREF(r);
+  }
+  bool error = false;
+
+private:
+  py::object write_;
+};
+
 // EXPR resolved to a map: its type, layout and a header that passed its checks.
 class MapHandle {
 public:
@@ -330,6 +358,28 @@ public:
     req.offset = offset;
     req.limit = limit;
     return ShowMapText(session_->memory(), *layout_, type_, header_.address, req, renderer);
+  }
+  // `gomap show` streamed: write(str) is called with each chunk as it is
+  // rendered (GDB's gdb.write, a file's write); returns the summary.
+  py::dict ShowStream(py::object write, bool json, uint64_t offset, uint64_t limit, int depth) {
+    ValueRenderer renderer = session_->Renderer(DepthFor(depth, json));
+    ShowRequest req;
+    req.offset = offset;
+    req.limit = limit;
+    ShowOutput how;
+    how.json = json;
+    PyOutput out(write);
+    ShowSummary s = ShowMapWrite(session_->memory(), *layout_, type_, header_.address, req,
+                                 renderer, how, out);
+    if (out.error)
+      throw py::error_already_set(); // the Python exception write() raised
+    py::dict d;
+    d["has_errors"] = s.has_errors;
+    d["truncated"] = s.truncated;
+    d["entries"] = s.entries;
+    d["cut_values"] = s.cut_values;
+    d["bytes"] = s.bytes;
+    return d;
   }
   std::string HeaderJsonText() const {
     return Dump(Json{{"schema", "gomap/1"},
@@ -579,6 +629,10 @@ PYBIND11_MODULE(_gomap, m) {
            "pointer levels followed (-1: the default, 0 for JSON)")
       .def("show_text", &MapHandle::ShowText, py::arg("offset") = 0, py::arg("limit") = 64,
            py::arg("depth") = -1)
+      .def("show_stream", &MapHandle::ShowStream, py::arg("write"), py::arg("json") = false,
+           py::arg("offset") = 0, py::arg("limit") = 64, py::arg("depth") = -1,
+           "`gomap show` (text or --json) handed to write(str) chunk by chunk as it is "
+           "rendered; returns {has_errors, truncated, entries, cut_values, bytes}")
       .def("lookup", &MapHandle::Lookup, py::arg("key"), py::arg("expr"),
            py::arg("json") = false, py::arg("depth") = -1, py::arg("terminated") = true,
            py::arg("names") = py::none(),

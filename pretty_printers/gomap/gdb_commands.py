@@ -322,7 +322,8 @@ class Subcommand(gdb.Command):
             # One line, never a traceback into the user's session.
             msg = str(e).splitlines()[0] if str(e) else type(e).__name__
             raise gdb.GdbError(f"gomap {self.name}: internal error: {msg}") from None
-        gdb.write(out if out.endswith("\n") else out + "\n")
+        if out is not None:  # None: the command wrote its output itself
+            gdb.write(out if out.endswith("\n") else out + "\n")
 
     def split(self, arg: str) -> list[str]:
         """The command line as words, as GDB splits it."""
@@ -338,7 +339,9 @@ class ShowCommand(Subcommand):
     name = "show"
     spec = [JSON, TYPE, Opt("limit", "n", True, "entries to show (default 64)"),
             Opt("offset", "", True, "entries to skip first"),
-            Opt("all", "a", False, "show every entry"), DEPTH, BUILTIN, GOROUTINE, FRAME]
+            Opt("all", "a", False, "show every entry"), DEPTH,
+            Opt("output", "o", True, "write the map to FILE as it is rendered"),
+            BUILTIN, GOROUTINE, FRAME]
     min_args = 1
     # An unquoted EXPR[KEY] with spaces arrives in pieces: m[main.P{X: 1, Y: 2}].
     max_args = 64
@@ -351,7 +354,7 @@ class ShowCommand(Subcommand):
         except ValueError:  # an unbalanced quote: GDB's own splitting, as before
             return gdb.string_to_argv(arg)
 
-    def run(self, positional: list[str], options: dict[str, str]) -> str:
+    def run(self, positional: list[str], options: dict[str, str]) -> str | None:
         if len(positional) > 1:
             if _gomap.split_index(positional[0])[0] != "unterminated":
                 raise UsageError(f"unexpected argument '{positional[1]}'")
@@ -369,9 +372,17 @@ class ShowCommand(Subcommand):
                 return out
         m = resolve_map(positional[0], options.get("type", ""), "builtin-layout" in options,
                         session)
-        if "json" in options:
-            return m.show_json(offset, limit, depth)
-        return m.show_text(offset, limit, depth)
+        # Streamed: each chunk goes to GDB (or FILE) as it is rendered, never the whole
+        # map as one string.
+        if "output" in options:
+            try:
+                with open(options["output"], "w", encoding="utf-8") as f:
+                    m.show_stream(f.write, "json" in options, offset, limit, depth)
+            except OSError as e:
+                raise UsageError(f"cannot write {options['output']}: {e.strerror}") from None
+            return None
+        m.show_stream(gdb.write, "json" in options, offset, limit, depth)
+        return None
 
 
 class HeaderCommand(Subcommand):

@@ -77,10 +77,15 @@ class MapPrinter:
         max_entries = _gomap.ALL if limit is None else limit + 1
         cursor = self.handle.entries(max_entries)
         kt, et = self.info.key, self.info.elem
+        inferior = gdb.selected_inferior()
         i = 0
         for key_addr, elem_addr in cursor:
-            yield f"[{i}].key", _value_at(key_addr, kt)
-            yield f"[{i}].value", _value_at(elem_addr, et)
+            if i < LAZY_CHILDREN:
+                yield f"[{i}].key", _value_at(key_addr, kt)
+                yield f"[{i}].value", _value_at(elem_addr, et)
+            else:
+                yield f"[{i}].key", _value_of(inferior, key_addr, kt)
+                yield f"[{i}].value", _value_of(inferior, elem_addr, et)
             i += 1
         if cursor.yielded >= max_entries:
             return
@@ -121,6 +126,25 @@ def _report_once(name: str, message: str) -> None:
     if key not in _reported:
         _reported.add(key)
         gdb.write(f"gomap: {message}\n", gdb.STDERR)
+
+
+# Children past this many entries are built from their bytes, not as lazy values at their
+# addresses. GDB 13 keeps every value it creates in a list (all_values) until the command
+# ends, and printing a child adds a copy of it there; Value.cast and Value.dereference
+# each end with value_free_to_mark, which searches that list from its start. Lazy children
+# (cast + dereference) therefore made `print` with `set print elements unlimited` quadratic
+# in the entries. gdb.Value(buffer, type) takes no mark; such a child prints the same but
+# is not an lvalue (no address). Measured in bench/compare (gdb-print).
+LAZY_CHILDREN = 2048
+
+
+def _value_of(inferior: gdb.Inferior, addr: int, t: Optional[gdb.Type]) -> Any:
+    if t is None or t.sizeof == 0:
+        return _value_at(addr, t)
+    try:
+        return gdb.Value(inferior.read_memory(addr, t.sizeof), t)
+    except gdb.MemoryError:
+        return f"<unreadable {addr:#x}>"
 
 
 def _value_at(addr: int, t: Optional[gdb.Type]) -> Any:

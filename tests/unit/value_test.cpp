@@ -1,5 +1,7 @@
 // Unit tests of the value renderer: JSON encoding, Go-like text, show maps.
 #include "core/value.h"
+#include "core/value_stream.h"
+#include "reference_value.h"
 
 #include <cmath>
 #include <cstring>
@@ -66,6 +68,15 @@ constexpr uint64_t kHeap = 0x20000;  // pointed-at data (string bytes, elements)
 constexpr uint64_t kTypes = 0x30000; // fake type descriptors / itabs
 constexpr uint64_t kHole = 0x900000; // never mapped
 
+class StringStream final : public OutputStream {
+public:
+  explicit StringStream(std::string &s) : s_(s) {}
+  void Write(std::string_view b) override { s_.append(b); }
+
+private:
+  std::string &s_;
+};
+
 class ValueTest : public ::testing::Test {
 protected:
   ValueTest() {
@@ -120,14 +131,65 @@ protected:
     json j = r.Json(addr, t);
     diags_ = r.diagnostics().items();
     EXPECT_NO_THROW((void)j.dump()) << "output must be valid UTF-8 JSON";
+    CompareWithReference(addr, t);
     return j;
   }
   std::string T(uint64_t addr, const Type *t) {
     ValueRenderer r = Renderer();
     std::string s = r.Text(addr, t);
     diags_ = r.diagnostics().items();
+    if (compare_reference_) {
+      DiagnosticSink d;
+      reference::Parts p{mem_, &types_, &maps_, opts_, d, nullptr};
+      EXPECT_EQ(s, reference::ValueText(p, addr, t)) << "text differs from the old renderer";
+    }
     return s;
   }
+  // The streamed rendering against the tree-built renderer it replaced
+  // (tests/unit/reference_value.cpp): the same bytes as nlohmann's dump(2), but
+  // where a per-value limit cut the value (new: {"cut": X, "len": N}).
+  void CompareWithReference(uint64_t addr, const Type *t) {
+    if (!compare_reference_)
+      return;
+    DiagnosticSink d;
+    reference::Parts p{mem_, &types_, &maps_, opts_, d, nullptr};
+    nlohmann::ordered_json want = reference::ValueJson(p, addr, t);
+    ValueRenderer r = Renderer();
+    std::string streamed;
+    JsonWriter w(streamed, 2);
+    WriteValueJson(r, w, addr, t);
+    nlohmann::ordered_json got = nlohmann::ordered_json::parse(streamed);
+    bool cut = false;
+    nlohmann::ordered_json norm = NormaliseCuts(got, &cut);
+    EXPECT_EQ(norm, want) << "streamed JSON differs from the old renderer";
+    if (!cut)
+      EXPECT_EQ(streamed, want.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  // Drops "cut_values" and unwraps {"cut": X, "len": N} to X.
+  static nlohmann::ordered_json NormaliseCuts(const nlohmann::ordered_json &j, bool *cut) {
+    if (j.is_array()) {
+      nlohmann::ordered_json a = nlohmann::ordered_json::array();
+      for (const auto &e : j)
+        a.push_back(NormaliseCuts(e, cut));
+      return a;
+    }
+    if (!j.is_object())
+      return j;
+    if (j.size() == 2 && j.contains("cut") && j.contains("len")) {
+      *cut = true;
+      return NormaliseCuts(j["cut"], cut);
+    }
+    nlohmann::ordered_json o = nlohmann::ordered_json::object();
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key() == "cut_values") {
+        *cut = *cut || it.value() != 0;
+        continue;
+      }
+      o[it.key()] = NormaliseCuts(it.value(), cut);
+    }
+    return o;
+  }
+  bool compare_reference_ = true;
   // A Go string header at `at` pointing to bytes stored at `bytes_at`.
   void PutString(Bytes &b, size_t at, uint64_t bytes_at, const std::string &s) {
     b.U64(at, s.empty() ? 0 : bytes_at).U64(at + 8, s.size());
@@ -321,11 +383,12 @@ TEST_F(ValueTest, StringsCutAtMaxBytes) {
   PutString(b, 0, kHeap, "abcdefgh");
   PutString(b, 16, kHeap + 0x100, "abc\xc3\xa9z"); // cut inside U+00E9
   mem_.Map(kData, b.vec());
-  EXPECT_EQ(J(kData, string_), json("abcd"));
+  // A cut is marked where it happens: {"cut": prefix, "len": full length}.
+  EXPECT_EQ(J(kData, string_), (json{{"cut", "abcd"}, {"len", 8}}));
   EXPECT_TRUE(HasDiag(DiagCode::Truncated, kData));
   EXPECT_EQ(T(kData, string_), "\"abcd\"...");
   // The partial rune at the cut is dropped, not shown as U+FFFD.
-  EXPECT_EQ(J(kData + 16, string_), json("abc"));
+  EXPECT_EQ(J(kData + 16, string_), (json{{"cut", "abc"}, {"len", 6}}));
 }
 
 TEST_F(ValueTest, StringsUnreadable) {
@@ -399,7 +462,7 @@ TEST_F(ValueTest, Arrays) {
   EXPECT_EQ(J(kData, arr), (json{1, -2, 3}));
   EXPECT_EQ(T(kData, arr), "[3]int16{1, -2, 3}");
   opts_.max_elems = 2;
-  EXPECT_EQ(J(kData, arr), (json{1, -2}));
+  EXPECT_EQ(J(kData, arr), (json{{"cut", {1, -2}}, {"len", 3}}));
   EXPECT_TRUE(HasDiag(DiagCode::Truncated, kData));
   EXPECT_EQ(T(kData, arr), "[3]int16{1, -2, ...}");
 }
@@ -437,7 +500,7 @@ TEST_F(ValueTest, Slices) {
   EXPECT_TRUE(diags_.empty());
 
   opts_.max_elems = 2;
-  EXPECT_EQ(J(kData + 48, ints), (json{1, 2}));
+  EXPECT_EQ(J(kData + 48, ints), (json{{"cut", {1, 2}}, {"len", 3}}));
   EXPECT_TRUE(HasDiag(DiagCode::Truncated, kData + 48));
   EXPECT_EQ(T(kData + 48, ints), "[]int{1, 2, ...}");
 }
@@ -469,10 +532,11 @@ TEST_F(ValueTest, HugeSliceLengthIsBounded) {
                       .vec());
   mem_.Map(kHeap, std::vector<uint8_t>(64, 0));
   opts_.max_elems = 100;
-  json j = J(kData, ints);
+  json j = J(kData, ints)["cut"];
   ASSERT_TRUE(j.is_array());
   EXPECT_EQ(j.size(), 9u); // 8 zeros, then the hole
   EXPECT_EQ(j.back(), Unreadable(kHeap + 64));
+  EXPECT_EQ(J(kData, ints)["len"], json("1152921504606846976")); // past 2^53: a string
 }
 
 TEST_F(ValueTest, Pointers) {
@@ -801,6 +865,7 @@ protected:
     req.limit = limit;
     json j = ShowMapJson(mem_, layout_, map_type_, addr, req, r);
     EXPECT_NO_THROW((void)j.dump());
+    CompareShowWithReference(addr, req);
     return j;
   }
   static std::multiset<int64_t> Keys(const json &j) {
@@ -810,6 +875,43 @@ protected:
       keys.insert(e["key"].get<int64_t>());
     }
     return keys;
+  }
+
+  // The streamed `show` (JSON document and text) against the old renderer.
+  void CompareShowWithReference(uint64_t addr, const ShowRequest &req) {
+    if (!compare_reference_)
+      return;
+    DiagnosticSink d;
+    reference::Parts p{mem_, &types_, &maps_, opts_, d, nullptr};
+    nlohmann::ordered_json want = {{"schema", "gomap/1"},
+                                   {"map", reference::ShowJson(p, layout_, map_type_, addr, req)}};
+    ValueRenderer r = Renderer();
+    std::string streamed;
+    StringStream out(streamed);
+    ShowOutput how;
+    how.json = true;
+    ShowMapWrite(mem_, layout_, map_type_, addr, req, r, how, out);
+    bool cut = false;
+    EXPECT_EQ(NormaliseCuts(nlohmann::ordered_json::parse(streamed), &cut), want);
+    if (!cut) {
+      std::string text = want.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+      // The streamed document has cut_values; the rest is byte for byte.
+      std::string stripped;
+      for (size_t i = 0; i < streamed.size();) {
+        size_t nl = streamed.find('\n', i);
+        size_t end = nl == std::string::npos ? streamed.size() : nl + 1;
+        std::string_view line(streamed.data() + i, end - i);
+        if (line.find("\"cut_values\": 0,") == std::string_view::npos)
+          stripped.append(line);
+        i = end;
+      }
+      EXPECT_EQ(stripped, text + "\n");
+    }
+    DiagnosticSink d2;
+    reference::Parts p2{mem_, &types_, &maps_, opts_, d2, nullptr};
+    ValueRenderer r2 = Renderer();
+    EXPECT_EQ(ShowMapText(mem_, layout_, map_type_, addr, req, r2),
+              reference::ShowText(p2, layout_, map_type_, addr, req));
   }
 
   Type *map_type_;
@@ -834,8 +936,8 @@ TEST_F(ShowMapTest, WholeMap) {
   for (auto it = oj.begin(); it != oj.end(); ++it)
     keys.push_back(it.key());
   EXPECT_EQ(keys,
-            (std::vector<std::string>{"address", "type", "impl", "len",
-                                      "entries", "truncated", "diagnostics"}));
+            (std::vector<std::string>{"address", "type", "impl", "len", "entries",
+                                      "truncated", "cut_values", "diagnostics"}));
 }
 
 TEST_F(ShowMapTest, OffsetLimitTruncated) {
@@ -887,6 +989,24 @@ TEST_F(ShowMapTest, WorkLimitMarksTruncated) {
   json j = ShowMapJson(mem_, layout_, map_type_, kMap, req, r);
   EXPECT_EQ(j["entries"].size(), 3u);
   EXPECT_EQ(j["truncated"], true);
+}
+
+// The value budget is per top-level key and value: a map with more entries
+// than the budget renders every one (issue 13: no silent cut with --all).
+TEST_F(ShowMapTest, ValueBudgetIsPerEntryNotPerMap) {
+  BuildSmallMap(8);
+  opts_.max_values = 1;
+  compare_reference_ = false; // the old budget was per map: it cut this one
+  json j = Show(0, UINT64_MAX);
+  ASSERT_EQ(j["entries"].size(), 8u);
+  EXPECT_EQ(Keys(j), (std::multiset<int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(j["truncated"], false);
+  EXPECT_EQ(j["diagnostics"], json::array());
+  ValueRenderer r = Renderer();
+  std::string text =
+      ShowMapText(mem_, layout_, map_type_, kMap, ShowRequest{0, UINT64_MAX, {}}, r);
+  EXPECT_EQ(text.find("..."), std::string::npos) << text;
+  EXPECT_NE(text.find("  8: 80\n"), std::string::npos) << text;
 }
 
 TEST_F(ShowMapTest, NilMap) {
