@@ -472,6 +472,26 @@ private:
     return mem_->ReadExact(p, buf, n);
   }
   // Marks p as being rendered for the scope's lifetime (one more pointer hop).
+  // Maps being walked around the value being rendered (outermost first).
+  struct OpenMap {
+    uint64_t addr = 0, size = 0;
+    std::string type;
+  };
+  std::vector<OpenMap> open_maps_;
+  class OpenMapScope {
+  public:
+    OpenMapScope(RenderImpl &r, uint64_t addr, uint64_t size, const std::string &type)
+        : r_(r) {
+      r.open_maps_.push_back({addr, size, type});
+    }
+    ~OpenMapScope() { r_.open_maps_.pop_back(); }
+    OpenMapScope(const OpenMapScope &) = delete;
+    OpenMapScope &operator=(const OpenMapScope &) = delete;
+
+  private:
+    RenderImpl &r_;
+  };
+
   class FollowScope {
   public:
     FollowScope(RenderImpl &r, uint64_t p, const Type *elem) : r_(r) {
@@ -1373,6 +1393,29 @@ void RenderImpl::WalkMap(MemoryReader &mem, const MapLayout &layout,
   walk.sink = DiagnosticSink(req.limits.max_diagnostics);
   if (addr == 0)
     return; // nil map: empty, nothing to read
+  // A map pointer aimed at (or into) the header of a map being rendered
+  // around it: one of Go's own self-references through an interface (same
+  // type, same address), else corrupt. Either way it is not walked again.
+  for (const OpenMap &o : open_maps_) {
+    if (addr < o.addr || addr - o.addr >= std::max<uint64_t>(o.size, 1))
+      continue;
+    if (addr == o.addr && o.type == walk.type)
+      walk.sink.Add(DiagCode::Cycle, Severity::Info,
+                    "map at " + HexAddr(addr) + " holds itself (" + walk.type +
+                        "); not walked again",
+                    addr);
+    else
+      walk.sink.Add(DiagCode::Implausible, Severity::Error,
+                    "nested map pointer " + HexAddr(addr) + " (" + walk.type +
+                        ") points into the header of the enclosing map at " +
+                        HexAddr(o.addr) + " (" + o.type + ")",
+                    addr);
+    return;
+  }
+  OpenMapScope open(*this, addr,
+                    layout.impl == MapImpl::Classic ? layout.classic.hmap.size
+                                                    : layout.swiss.map.size,
+                    walk.type);
   MapHeader hdr;
   walk.header_ok = ReadHeader(mem, layout, addr, &hdr, walk.sink);
   if (!walk.header_ok) {

@@ -154,7 +154,9 @@ private:
     depth_ = h.Get("globalDepth");
     // ReadHeader reported every bad value; here we only keep them from
     // driving the walk.
-    if (int64_t(used_) <= 0 || dir_len < 0 || dir_ptr == 0 || dir_ptr % 8 != 0)
+    // used == 0 is walked too (the runtime's Iter would not look): full slots
+    // under used = 0 are a silent wrong answer unless found and reported.
+    if (int64_t(used_) < 0 || dir_len < 0 || dir_ptr == 0 || dir_ptr % 8 != 0)
       return;
     done_ = false;
     if (dir_len == 0) {
