@@ -401,6 +401,10 @@ nlohmann::ordered_json DiagnosticJson(const Diagnostic &d) {
 
 // One top-level rendering call: the reader stack of bulk reads, the work
 // budget, and the JSON and text walkers over Go types.
+// Consecutive entries with an unreadable key or value after which a map walk
+// stops (evidence that the entries are not of the map's type).
+constexpr uint64_t kMaxUnreadableRun = 32;
+
 class RenderImpl {
 public:
   explicit RenderImpl(ValueRenderer &r)
@@ -591,6 +595,8 @@ private:
   void ReportUnknownDynamic(uint64_t addr, uint64_t descriptor);
   const MapLayout *LayoutFor(const Type *t, uint64_t addr);
 
+  // Values rendered as unreadable so far (WalkMap watches runs of them).
+  uint64_t unreadable_values_ = 0;
   MemoryReader *mem_;
   OverlayReader *overlay_ = nullptr;
   MemoryReader &root_;
@@ -765,6 +771,7 @@ uint64_t RenderImpl::ElemCount(uint64_t want, uint64_t addr, const char *what) {
 // ----------------------------------------------------------------
 
 void RenderImpl::ReportUnreadable(uint64_t addr, const std::string &what) {
+  ++unreadable_values_;
   diags_.Add(DiagCode::Unreadable, Severity::Warning,
              "cannot read " + what + " at " + HexAddr(addr), addr);
 }
@@ -1448,17 +1455,38 @@ void RenderImpl::WalkMap(MemoryReader &mem, const MapLayout &layout,
     return;
   MapEntry e;
   uint64_t seen = 0;
-  bool more = false;
+  bool more = false, implausible = false;
+  // Evidence that the entries are of this type: a run of entries whose key or
+  // value cannot be read (a wrong --type reads strings from integers) stops
+  // the walk instead of rendering every one of them.
+  uint64_t run = 0;
   while (cursor->Next(&e)) {
     if (seen >= want) {
       more = true;
       break;
     }
-    if (seen >= req.offset)
+    if (seen >= req.offset) {
+      const uint64_t before = unreadable_values_;
       visit(e);
+      run = unreadable_values_ > before ? run + 1 : 0;
+      if (run >= kMaxUnreadableRun) {
+        walk.sink.Add(DiagCode::Implausible, Severity::Error,
+                      "map at " + HexAddr(addr) + ": entries " +
+                          std::to_string(seen + 1 - run) + "-" + std::to_string(seen) +
+                          " (" + std::to_string(run) +
+                          " in a row) have unreadable keys or values: they do not hold " +
+                          walk.type + " (wrong type?); stopped after " +
+                          std::to_string(seen + 1) + " of " + std::to_string(hdr.len) +
+                          " entries",
+                      addr);
+        implausible = true;
+        ++seen;
+        break;
+      }
+    }
     ++seen;
   }
-  walk.truncated = more || cursor->truncated();
+  walk.truncated = more || implausible || cursor->truncated();
   // The cursor re-reads the header and may repeat its findings; keep one.
   const std::vector<Diagnostic> header_diags = walk.sink.items();
   for (const auto &d : cursor->diagnostics().items()) {

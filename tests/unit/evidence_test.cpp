@@ -155,6 +155,47 @@ TEST(ValueEvidence, NestedMapPointerAtTheEnclosingHeader) {
   EXPECT_NE(text.find("enclosing map"), std::string::npos) << text;
 }
 
+TEST(ValueEvidence, RunOfUnreadableEntriesStopsTheWalk) {
+  // What `show ADDR --type 'map[string]string'` over a map of integers sees:
+  // every string header points at low, unmapped addresses.
+  TestTypes types;
+  Type *mt = types.table.New(Kind::Map, "map[string]string", 8, 8);
+  mt->key = types.string_;
+  mt->elem = types.string_;
+  MapLayout l = MustLayout("go1.22.5", types.string_, types.string_);
+  Image img;
+  ClassicBuilder cb{img, l};
+  uint64_t arr = cb.Buckets(3);
+  for (uint64_t i = 0; i < 64; ++i) {
+    uint64_t kv[2] = {i + 1, 8};
+    cb.Set(cb.Bucket(arr, i / 8), int(i % 8), kv, kv);
+  }
+  uint64_t h = cb.Hmap(64, 0, 3, arr);
+  ImageReader r = img.Reader();
+  ValueRenderer vr(r, nullptr, nullptr);
+  ShowRequest req;
+  req.limit = UINT64_MAX; // --all
+  nlohmann::ordered_json j = ShowMapJsonOrdered(r, l, mt, h, req, vr);
+  EXPECT_EQ(j["entries"].size(), 32u);
+  EXPECT_TRUE(j["truncated"].get<bool>());
+  std::string all = j["diagnostics"].dump();
+  EXPECT_NE(all.find("entries 0-31 (32 in a row) have unreadable keys or values: they do not "
+                     "hold map[string]string (wrong type?); stopped after 32 of 64 entries"),
+            std::string::npos)
+      << all;
+  // Readable strings interrupt the run: the whole map is shown.
+  uint64_t text = img.String("abcdefgh");
+  for (uint64_t i = 0; i < 64; i += 16) {
+    uint64_t kv[2] = {text, 8};
+    cb.Set(cb.Bucket(arr, i / 8), int(i % 8), kv, kv);
+  }
+  ImageReader r2 = img.Reader();
+  ValueRenderer vr2(r2, nullptr, nullptr);
+  nlohmann::ordered_json j2 = ShowMapJsonOrdered(r2, l, mt, h, req, vr2);
+  EXPECT_EQ(j2["entries"].size(), 64u);
+  EXPECT_FALSE(j2["truncated"].get<bool>());
+}
+
 TEST(LocationEvidence, OversizedPiecesAndValuesSayWhy) {
   ImageReader mem;
   FrameContext frame;
