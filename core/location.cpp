@@ -93,6 +93,8 @@ VarValue EvaluateLocation(const std::vector<uint8_t> &expr, uint64_t size,
     return true;
   };
   auto take = [&](uint64_t n, std::vector<uint8_t> *dst) -> bool {
+    if (n == 0)
+      return true; // a 0-byte piece or value: nothing to copy (memcpy(nullptr) is UB)
     size_t at = dst->size();
     dst->resize(at + n);
     uint64_t v = 0;

@@ -81,6 +81,12 @@ inline void CheckDiags(const DiagnosticSink &sink) {
   }
 }
 
+// What the frontends print: JSON with invalid UTF-8 (Go strings are bytes)
+// replaced, as plugin/command_support.cpp and the _gomap module dump it.
+template <typename J> std::string Dump(const J &j) {
+  return j.dump(-1, ' ', false, J::error_handler_t::replace);
+}
+
 inline void Require(bool ok, const char *what) {
   if (!ok) {
     std::fprintf(stderr, "property failed: %s\n", what);

@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   IterLayout il = BuiltinIterLayout(p.layout->impl, p.version);
   IterReport r = DecodeIter(mem, *p.layout, il, in.a1, Limits{});
   fuzz::CheckDiags(r.diags);
-  (void)IterJson(r, p.map_type).dump();
+  (void)fuzz::Dump(IterJson(r, p.map_type));
   (void)IterLine(r, p.map_type);
   (void)IterText(r, p.map_type);
   if (r.header_ok)

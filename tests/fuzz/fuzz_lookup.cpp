@@ -32,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz::Require(!error.empty(), "a refused key says why");
     return 0;
   }
-  (void)GoLiteralJson(lit.value).dump();
+  (void)fuzz::Dump(GoLiteralJson(lit.value));
   CachedReader mem(in.mem, fuzz::kPage, fuzz::kPages);
   fuzz::Resolver resolver(types);
   fuzz::Layouts layouts(p.version);
@@ -40,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz::CheckDiags(r.diags);
   fuzz::Require(r.walked <= in.mapped, "no more compares than mapped bytes");
   ValueRenderer renderer(mem, &resolver, &layouts);
-  (void)LookupJson(r, lit.value, renderer).dump();
+  (void)fuzz::Dump(LookupJson(r, lit.value, renderer));
   (void)LookupText(r, key_text, renderer);
   return 0;
 }

@@ -32,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
   HeaderExtras extras = DescribeMap(mem, l, h, limits, hs);
-  (void)HeaderJson(h, l, p.map_type, hs, &extras).dump();
+  (void)fuzz::Dump(HeaderJson(h, l, p.map_type, hs, &extras));
   (void)HeaderText(h, l, p.map_type, hs, &extras);
 
   auto cur = OpenEntries(mem, l, in.a0, limits);
@@ -49,13 +49,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   MapLayoutReport lr = WalkLayout(mem, l, in.a0, limits);
   fuzz::CheckDiags(lr.diags);
-  (void)LayoutJson(lr, l, p.map_type, LayoutView{}).dump();
+  (void)fuzz::Dump(LayoutJson(lr, l, p.map_type, LayoutView{}));
   (void)LayoutText(lr, l, p.map_type, LayoutView{});
 
   CheckReport cr = CheckMap(mem, l, in.a0, limits);
   fuzz::CheckDiags(cr.diags);
   fuzz::Require(cr.walked.entries <= in.mapped, "check walks no more than evidence");
-  (void)CheckJson(cr, l, p.map_type).dump();
+  (void)fuzz::Dump(CheckJson(cr, l, p.map_type));
   (void)CheckText(cr, l, p.map_type);
   return 0;
 }

@@ -32,9 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ValueRenderer renderer(mem, &resolver, &layouts);
   ShowRequest req;
   req.limit = UINT64_MAX;
-  (void)SyncMapShowJson(r, l, req, renderer).dump();
+  (void)fuzz::Dump(SyncMapShowJson(r, l, req, renderer));
   (void)SyncMapShowText(r, l, req, renderer);
-  (void)SyncMapHeaderJson(r, l, v).dump();
+  (void)fuzz::Dump(SyncMapHeaderJson(r, l, v));
   (void)SyncMapHeaderText(r, l, v);
   fuzz::CheckDiags(renderer.diagnostics());
   return 0;

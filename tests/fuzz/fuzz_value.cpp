@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   req.limit = UINT64_MAX; // --all
   {
     ValueRenderer r(mem, &resolver, &layouts);
-    (void)ShowMapJsonOrdered(mem, *p.layout, p.map_type, in.a0, req, r).dump();
+    (void)fuzz::Dump(ShowMapJsonOrdered(mem, *p.layout, p.map_type, in.a0, req, r));
     fuzz::CheckDiags(r.diagnostics());
   }
   {
@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (const Type *t : {(const Type *)types.string_, (const Type *)types.any_,
                         (const Type *)types.record_, (const Type *)types.pint_,
                         (const Type *)types.slice_, (const Type *)types.big_}) {
-    (void)r.JsonOrdered(in.a1, t).dump();
+    (void)fuzz::Dump(r.JsonOrdered(in.a1, t));
     (void)r.Text(in.a1, t);
   }
   fuzz::CheckDiags(r.diagnostics());

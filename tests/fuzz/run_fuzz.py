@@ -79,6 +79,15 @@ def seeds() -> None:
                    check=True, env=env)
 
 
+def fuzz_env() -> dict[str, str]:
+    """ASan keeps freed memory in a quarantine (256 MB by default) that -rss_limit_mb would
+    count against the decoder; 16 MB still catches use-after-free within an input."""
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = "quarantine_size_mb=16:" + env.get("ASAN_OPTIONS", "")
+    env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1:" + env.get("UBSAN_OPTIONS", "")
+    return env
+
+
 def run_one(row: Row, *, seconds: float = 0, runs: int = 0) -> subprocess.Popen:
     t = row.target
     work, findings = BUILD / "work" / t, BUILD / "findings" / t
@@ -94,7 +103,7 @@ def run_one(row: Row, *, seconds: float = 0, runs: int = 0) -> subprocess.Popen:
         args.append(f"-runs={runs}")
     args += [str(work), str(BUILD / "corpus" / t)]
     log = open(BUILD / "work" / f"{t}.log", "w")
-    p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=BUILD)
+    p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=BUILD, env=fuzz_env())
     p.row, p.log, p.t0 = row, log, time.monotonic()  # type: ignore[attr-defined]
     return p
 
@@ -158,6 +167,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, help="time budget in all (smoke)")
     ap.add_argument("--executions", type=int, help="execution budget in all (bench)")
+    ap.add_argument("--max-seconds", type=float, default=0,
+                    help="with --executions: stop starting new rounds after this long")
     ap.add_argument("--targets", default=",".join(TARGETS))
     a = ap.parse_args()
     t0 = time.monotonic()
@@ -172,6 +183,10 @@ def main() -> int:
         schedule(rows, [(r, {"seconds": slice_s}) for r in rows])
         while sum(r.executions for r in rows) < a.executions and \
                 not any(r.crashes or r.timeouts or r.ooms for r in rows):
+            if a.max_seconds and time.monotonic() - t0 > a.max_seconds:
+                print(f"run_fuzz: stopped at --max-seconds {a.max_seconds:.0f} before the "
+                      f"execution budget", file=sys.stderr)
+                break
             left = a.executions - sum(r.executions for r in rows)
             speed = sum(r.executions / max(r.seconds, 1e-3) for r in rows)
             per = max(30.0, min(600.0, left / max(speed, 1.0) * JOBS / len(rows) * 1.1))
