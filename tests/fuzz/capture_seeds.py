@@ -81,7 +81,7 @@ def region(addr: int, payload: bytes) -> bytes:
 def raw_image(binary: Path, core: Path) -> bytes:
     data = binary.read_bytes()
     out = bytearray(b"\0" * 17)
-    for name, typ, flags, addr, off, size in sections(binary):
+    for _name, typ, flags, addr, off, size in sections(binary):
         if flags & SHF_ALLOC and not flags & SHF_WRITE and typ != SHT_NOBITS and addr:
             out += region(addr, data[off:off + size])
     with open(core, "rb") as f:
