@@ -48,17 +48,17 @@ struct Cursor {
     return v;
   }
   int64_t Sleb() {
-    int64_t v = 0;
+    uint64_t v = 0; // unsigned: bits shifted past 63 are dropped, not UB
     int shift = 0;
     uint8_t b;
     do {
       b = U8();
-      v |= int64_t(b & 0x7f) << shift;
+      v |= uint64_t(b & 0x7f) << shift;
       shift += 7;
     } while ((b & 0x80) && shift < 64);
     if (shift < 64 && (b & 0x40))
-      v |= -(int64_t(1) << shift);
-    return v;
+      v |= ~uint64_t(0) << shift;
+    return int64_t(v);
   }
 };
 

@@ -23,6 +23,7 @@ Directory ReadDirectory(MemoryReader &mem, const SwissLayout &layout,
   uint64_t n = uint64_t(dir_len);
   if (depth <= 63)
     n = std::min(n, uint64_t(1) << depth); // the smaller of two claims
+  n = std::min(n, h.buckets_present);      // only what exists (ReadHeader reported the rest)
   if (n > limits.max_dir_len) {
     d.truncated = true;
     sink.Add(DiagCode::Truncated, Severity::Warning,

@@ -115,6 +115,38 @@ TEST(SwissEvidence, UsedZeroOverFullGroup) {
   EXPECT_TRUE(rep.diags.HasErrors());
 }
 
+TEST(SwissEvidence, DirectoryClaimIsBoundedByEvidence) {
+  // dirLen/globalDepth claim 2^20 tables; the directory holds 2 (found by the
+  // fuzzer: a million unreadable entries per walk took over a second).
+  TestTypes types;
+  MapLayout layout = MustLayout("go1.26.0", types.int64_, types.int64_);
+  Image img;
+  SwissBuilder sb{img, layout};
+  uint64_t t = sb.Table(1, 0, 0);
+  sb.SetInt(t, 0, 0, 5, 50);
+  uint64_t dir = sb.Dir({t, t});
+  uint64_t m = sb.Map(1, dir, uint64_t(1) << 20, 20);
+  ImageReader r = img.Reader();
+  DiagnosticSink sink;
+  MapHeader h;
+  ASSERT_TRUE(ReadHeader(r, layout, m, &h, sink));
+  // Probed to the page (4 KiB): at most 512 entries past the readable ones.
+  EXPECT_GE(h.buckets_present, 2u);
+  EXPECT_LE(h.buckets_present, 512u);
+  EXPECT_NE(FindDiag(sink.items(), DiagCode::Implausible,
+                     "dirLen = 1048576 claims 1048576 directory entries at " + HexAddr(dir) +
+                         ", but only " + std::to_string(h.buckets_present) +
+                         " are in readable memory"),
+            nullptr)
+      << DiagText(sink.items());
+  CountingReader counting(r);
+  Walk w = WalkInts(counting, layout, m);
+  EXPECT_EQ(w.entries, Pairs({{5, 50}}));
+  EXPECT_LT(counting.reads, 2000u); // not one per claimed entry
+  MapLayoutReport lr = WalkLayout(r, layout, m, Limits{});
+  EXPECT_LE(lr.swiss.dir_entries, 512u);
+}
+
 class Layouts final : public MapLayoutProvider {
 public:
   const MapLayout *ForMapType(const Type *t) override {
