@@ -183,7 +183,7 @@ private:
       n = std::min(n, uint64_t(1) << depth_); // the smaller of two claims
     else
       depth_ = 63;
-    n = std::min(n, h.buckets_present); // only what exists (ReadHeader reported the rest)
+    n = UnreadableDirTail(n, h.buckets_present, dir_ptr, diags_); // only what exists
     if (n > limits_.max_dir_len) {
       truncated_ = true;
       diags_.Add(DiagCode::Truncated, Severity::Warning,
