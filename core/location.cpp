@@ -15,6 +15,8 @@ constexpr uint8_t kOpAddr = 0x03, kOpConst1u = 0x08, kOpConst1s = 0x09, kOpConst
                   kOpBreg0 = 0x70, kOpBreg31 = 0x8f, kOpRegx = 0x90, kOpFbreg = 0x91,
                   kOpBregx = 0x92, kOpPiece = 0x93, kOpCallFrameCfa = 0x9c,
                   kOpStackValue = 0x9f;
+// Largest value assembled outside memory (OverlayReader's window per blob).
+constexpr uint64_t kMaxAssembled = 0x100000;
 
 struct Cursor {
   const std::vector<uint8_t> &e;
@@ -46,17 +48,17 @@ struct Cursor {
     return v;
   }
   int64_t Sleb() {
-    int64_t v = 0;
+    uint64_t v = 0; // unsigned: bits shifted past 63 are dropped, not UB
     int shift = 0;
     uint8_t b;
     do {
       b = U8();
-      v |= int64_t(b & 0x7f) << shift;
+      v |= uint64_t(b & 0x7f) << shift;
       shift += 7;
     } while ((b & 0x80) && shift < 64);
     if (shift < 64 && (b & 0x40))
-      v |= -(int64_t(1) << shift);
-    return v;
+      v |= ~uint64_t(0) << shift;
+    return int64_t(v);
   }
 };
 
@@ -91,6 +93,8 @@ VarValue EvaluateLocation(const std::vector<uint8_t> &expr, uint64_t size,
     return true;
   };
   auto take = [&](uint64_t n, std::vector<uint8_t> *dst) -> bool {
+    if (n == 0)
+      return true; // a 0-byte piece or value: nothing to copy (memcpy(nullptr) is UB)
     size_t at = dst->size();
     dst->resize(at + n);
     uint64_t v = 0;
@@ -178,7 +182,15 @@ VarValue EvaluateLocation(const std::vector<uint8_t> &expr, uint64_t size,
       kind = Kind::Value;
     } else if (op == kOpPiece) {
       uint64_t n = c.Uleb();
-      if (n > 4096 || !take(n, &pieces))
+      if (c.bad) {
+        out.error = "truncated location expression";
+        return out;
+      }
+      if (n > 4096) {
+        out.error = "DW_OP_piece of " + std::to_string(n) + " bytes (more than 4096)";
+        return out;
+      }
+      if (!take(n, &pieces))
         return out;
       used_pieces = true;
       kind = Kind::None;
@@ -193,6 +205,13 @@ VarValue EvaluateLocation(const std::vector<uint8_t> &expr, uint64_t size,
       out.error = "truncated location expression";
       return out;
     }
+  }
+  // A value assembled from registers and pieces is placed in OverlayReader's
+  // 1 MiB windows; a type claiming more cannot be such a value.
+  if ((used_pieces || kind != Kind::Memory || stack.empty()) && size > kMaxAssembled) {
+    out.error = "a " + std::to_string(size) + "-byte value outside memory (more than " +
+                std::to_string(kMaxAssembled) + " bytes)";
+    return out;
   }
   if (used_pieces) {
     if (kind != Kind::None && !take(size, &pieces))

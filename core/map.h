@@ -83,7 +83,8 @@ struct MapHeader {
   std::vector<std::string> flag_names;  // classic: iterator, oldIterator, hashWriting, sameSizeGrow; swiss: writing, tombstonePossible
   bool writing = false;                 // a write was in progress
   // Classic: how many of the 2^B buckets the header claims lie in readable
-  // memory (ReadHeader probes for them; walks cover no more). 0 otherwise.
+  // memory; swiss: how many of the directory entries dirLen/globalDepth claim
+  // (ReadHeader probes for them; walks cover no more). 0 otherwise.
   uint64_t buckets_present = 0;
 
   // Value of a field by runtime name; `fallback` when absent.

@@ -112,6 +112,10 @@ nlohmann::ordered_json DiagnosticJson(const Diagnostic &d) { return DiagnosticOJ
 
 // One top-level rendering call: the reader stack of bulk reads, the per-value
 // work budget, and the walk over Go kinds into a sink.
+// Consecutive entries with an unreadable key or value after which a map walk
+// stops (evidence that the entries are not of the map's type).
+constexpr uint64_t kMaxUnreadableRun = 32;
+
 class RenderImpl {
 public:
   RenderImpl(ValueRenderer &r, ValueSink &sink)
@@ -183,6 +187,26 @@ private:
     size_t n = size_t(std::min<uint64_t>(elem->size, sizeof buf));
     return mem_->ReadExact(p, buf, n);
   }
+  // Maps being walked around the value being rendered (outermost first).
+  struct OpenMap {
+    uint64_t addr = 0, size = 0;
+    std::string type;
+  };
+  std::vector<OpenMap> open_maps_;
+  class OpenMapScope {
+  public:
+    OpenMapScope(RenderImpl &r, uint64_t addr, uint64_t size, const std::string &type)
+        : r_(r) {
+      r.open_maps_.push_back({addr, size, type});
+    }
+    ~OpenMapScope() { r_.open_maps_.pop_back(); }
+    OpenMapScope(const OpenMapScope &) = delete;
+    OpenMapScope &operator=(const OpenMapScope &) = delete;
+
+  private:
+    RenderImpl &r_;
+  };
+
   // Marks p as being rendered for the scope's lifetime (one more pointer hop).
   class FollowScope {
   public:
@@ -277,6 +301,8 @@ private:
   void ReportUnknownDynamic(uint64_t addr, uint64_t descriptor);
   const MapLayout *LayoutFor(const Type *t, uint64_t addr);
 
+  // Values rendered as unreadable so far (WalkMap watches runs of them).
+  uint64_t unreadable_values_ = 0;
   MemoryReader *mem_;
   OverlayReader *overlay_ = nullptr;
   MemoryReader &root_;
@@ -451,6 +477,7 @@ uint64_t RenderImpl::ElemCount(uint64_t want, uint64_t addr, const char *what) {
 // --- diagnostics ---------------------------------------------------------------------
 
 void RenderImpl::ReportUnreadable(uint64_t addr, const std::string &what) {
+  ++unreadable_values_;
   diags_.Add(DiagCode::Unreadable, Severity::Warning,
              "cannot read " + what + " at " + HexAddr(addr), addr);
 }
@@ -834,6 +861,31 @@ void RenderImpl::WalkMap(MemoryReader &mem, const MapLayout &layout, const Type 
     on_header();
     return;
   }
+  // A map pointer aimed at (or into) the header of a map being rendered
+  // around it: one of Go's own self-references through an interface (same
+  // type, same address), else corrupt. Either way it is not walked again.
+  for (const OpenMap &o : open_maps_) {
+    if (addr < o.addr || addr - o.addr >= std::max<uint64_t>(o.size, 1))
+      continue;
+    if (addr == o.addr && o.type == info.type)
+      sink.Add(DiagCode::Cycle, Severity::Info,
+               "map at " + HexAddr(addr) + " holds itself (" + info.type +
+                   "); not walked again",
+               addr);
+    else
+      sink.Add(DiagCode::Implausible, Severity::Error,
+               "nested map pointer " + HexAddr(addr) + " (" + info.type +
+                   ") points into the header of the enclosing map at " + HexAddr(o.addr) +
+                   " (" + o.type + ")",
+               addr);
+    info.header_ok = false;
+    on_header();
+    return;
+  }
+  OpenMapScope open(*this, addr,
+                    layout.impl == MapImpl::Classic ? layout.classic.hmap.size
+                                                    : layout.swiss.map.size,
+                    info.type);
   MapHeader hdr;
   info.header_ok = ReadHeader(mem, layout, addr, &hdr, sink);
   if (!info.header_ok) {
@@ -867,17 +919,36 @@ void RenderImpl::WalkMap(MemoryReader &mem, const MapLayout &layout, const Type 
     return;
   MapEntry e;
   uint64_t seen = 0;
-  bool more = false;
+  bool more = false, implausible = false;
+  // Evidence that the entries are of this type: a run of entries whose key or
+  // value cannot be read (a wrong --type reads strings from integers) stops
+  // the walk instead of rendering every one of them.
+  uint64_t run = 0;
   while (cursor->Next(&e)) {
     if (seen >= want) {
       more = true;
       break;
     }
-    if (seen >= req.offset)
+    if (seen >= req.offset) {
+      const uint64_t before = unreadable_values_;
       visit(e);
+      run = unreadable_values_ > before ? run + 1 : 0;
+      if (run >= kMaxUnreadableRun) {
+        sink.Add(DiagCode::Implausible, Severity::Error,
+                 "map at " + HexAddr(addr) + ": entries " + std::to_string(seen + 1 - run) +
+                     "-" + std::to_string(seen) + " (" + std::to_string(run) +
+                     " in a row) have unreadable keys or values: they do not hold " +
+                     info.type + " (wrong type?); stopped after " + std::to_string(seen + 1) +
+                     " of " + std::to_string(hdr.len) + " entries",
+                 addr);
+        implausible = true;
+        ++seen;
+        break;
+      }
+    }
     ++seen;
   }
-  *truncated = more || cursor->truncated();
+  *truncated = more || implausible || cursor->truncated();
   // The cursor re-reads the header and may repeat its findings; keep one.
   const std::vector<Diagnostic> header_diags = sink.items();
   for (const auto &d : cursor->diagnostics().items()) {

@@ -214,6 +214,19 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
                 std::to_string(nb) + " buckets");
   if (itb == 0 || itb % 8 != 0)
     implausible("buckets = " + Hex(itb) + " is nil or not 8-byte aligned");
+  const uint64_t check_bucket = get("checkBucket");
+  if (check_bucket != ~uint64_t(0) && check_bucket >= nb)
+    implausible("checkBucket = " + std::to_string(check_bucket) + " is neither noCheck nor one of " +
+                std::to_string(nb) + " buckets");
+  for (const char *f : {"overflow", "oldoverflow"}) {
+    const uint64_t p = get(f);
+    if (p % 8 != 0)
+      implausible(std::string(f) + " = " + Hex(p) + " is not 8-byte aligned");
+    else if (PointsIntoHmap(p, h, c.hmap.size))
+      implausible(std::string(f) + " = " + Hex(p) + " points into the hmap at " + Hex(h));
+  }
+  if (bptr % 8 != 0 || PointsIntoHmap(bptr, h, c.hmap.size))
+    implausible("bptr = " + Hex(bptr) + " is not a bucket (misaligned or inside the hmap)");
   const uint64_t bs = c.bucket_size;
   if (bs == 0 || bs > 64 * 1024 || c.overflow_off + 8 > bs) {
     r->diags.Add(DiagCode::UnsupportedLayout, Severity::Error,
@@ -236,6 +249,25 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
     r->diags.Add(DiagCode::Inconsistent, Severity::Error,
                  where + ": key is set but bptr is nil", r->address);
     return;
+  }
+  // mapiternext returns slot (i-1 + offset) & 7 of bptr and leaves it.key on it
+  // (or on what an indirect slot points at).
+  if (i == 0) {
+    r->diags.Add(DiagCode::Inconsistent, Severity::Error,
+                 where + ": key is set but i = 0 (no slot of bptr returned yet)", r->address);
+  } else if (i <= kBucketCnt) {
+    const uint64_t slot = (i - 1 + offset) & (kBucketCnt - 1);
+    const uint64_t kslot = bptr + c.keys_off + slot * c.key_size;
+    uint64_t want = kslot;
+    // evacuate clears old key slots that hold pointers: an indirect slot
+    // read as nil says nothing.
+    bool known = !c.indirect_key || (mem.ReadPtr(kslot, &want) && want != 0);
+    if (known && get("key") != want)
+      r->diags.Add(DiagCode::Inconsistent,
+                   r->relation == "current" ? Severity::Error : Severity::Warning,
+                   where + ": key = " + Hex(get("key")) + " is not slot " + std::to_string(slot) +
+                       " of bptr " + Hex(bptr) + " (" + Hex(want) + ")",
+                   r->address);
   }
   // bucket was advanced past the bucket bptr belongs to (mapiternext).
   const uint64_t cur = (bucket + nb - 1) & (nb - 1);

@@ -14,6 +14,23 @@ namespace gomap::classic {
 using detail::Hex;
 using detail::LoadLE;
 
+bool PointsIntoHmap(uint64_t p, uint64_t hmap, uint64_t hmap_size) {
+  return hmap != 0 && p >= hmap && p - hmap < std::max<uint64_t>(hmap_size, 1);
+}
+
+void FullAfterEmptyRest(const uint8_t *b, uint64_t baddr, const std::string &loc, uint64_t j,
+                        DiagnosticSink &sink) {
+  for (uint64_t k = j + 1; k < kBucketCnt; ++k)
+    if (b[k] >= kMinTopHash) {
+      sink.Add(DiagCode::Inconsistent, Severity::Error,
+               loc + ", slot " + std::to_string(k) + ": full tophash " + Hex(b[k]) +
+                   " after emptyRest at slot " + std::to_string(j) +
+                   " (the runtime stops at emptyRest: this entry is unreachable)",
+               baddr + k);
+      return; // one per bucket
+    }
+}
+
 std::vector<std::string> FlagNames(uint8_t flags) {
   std::vector<std::string> names;
   if (flags & kFlagIterator)
@@ -171,7 +188,9 @@ private:
     const uint64_t oldbuckets = h.Get("oldbuckets");
     // Every problem below was reported by ReadHeader; here we only refuse to
     // let a bad value drive the walk.
-    if (int64_t(count_) <= 0 || b > 63 || buckets == 0 || buckets % 8 != 0) {
+    // count == 0 over a bucket array is walked too (mapiterinit would not
+    // look): live tophash slots under count = 0 are reported, not hidden.
+    if (int64_t(count_) < 0 || b > 63 || buckets == 0 || buckets % 8 != 0) {
       done_ = true;
       return;
     }
@@ -297,6 +316,13 @@ private:
                    next + ": overflow chain loops back to " + Hex(ovf), ovf);
         return;
       }
+      if (PointsIntoHmap(ovf, addr_, c_.hmap.size)) {
+        diags_.Add(DiagCode::Implausible, Severity::Error,
+                   next + ": overflow pointer " + Hex(ovf) + " points into the hmap at " +
+                       Hex(addr_),
+                   ovf);
+        return;
+      }
       if (new_.Contains(ovf) || (have_old_ && old_.Contains(ovf))) {
         diags_.Add(DiagCode::Implausible, Severity::Error,
                    next + ": overflow pointer " + Hex(ovf) +
@@ -328,8 +354,10 @@ private:
   bool ScanBucket(const uint8_t *b, uint64_t baddr, const std::string &loc) {
     for (uint64_t j = 0; j < kBucketCnt; ++j) {
       const uint8_t th = b[j];
-      if (th == kEmptyRest)
+      if (th == kEmptyRest) {
+        FullAfterEmptyRest(b, baddr, loc, j, diags_);
         return false;
+      }
       if (th < kMinTopHash)
         continue; // emptyOne, evacuatedX/Y, evacuatedEmpty
       const uint64_t koff = c_.keys_off + j * c_.key_size;

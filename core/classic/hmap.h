@@ -36,6 +36,15 @@ inline bool Evacuated(uint8_t tophash0) {
   return tophash0 > kEmptyOne && tophash0 < kMinTopHash;
 }
 
+// True when p lies inside the hmap at `hmap` (an overflow or bucket pointer
+// aimed at the header itself).
+bool PointsIntoHmap(uint64_t p, uint64_t hmap, uint64_t hmap_size);
+
+// Reports (one per bucket) a full tophash after the emptyRest at slot j: the
+// runtime never looks past emptyRest, so that entry is unreachable.
+void FullAfterEmptyRest(const uint8_t *b, uint64_t baddr, const std::string &loc, uint64_t j,
+                        DiagnosticSink &sink);
+
 bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
                 MapHeader *out, DiagnosticSink &sink);
 

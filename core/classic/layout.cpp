@@ -207,6 +207,13 @@ private:
                   ovf);
         return;
       }
+      if (PointsIntoHmap(ovf, out_->header.address, c_.hmap.size)) {
+        sink_.Add(DiagCode::Implausible, Severity::Error,
+                  next + ": overflow pointer " + Hex(ovf) + " points into the hmap at " +
+                      Hex(out_->header.address),
+                  ovf);
+        return;
+      }
       // Preallocated overflow buckets sit inside a bucket array (makeBucketArray),
       // others are objects of their own (newoverflow): a bucket either way.
       out_->pointers.push_back(HeldPointer{"overflow", next, ovf, c_.bucket_size,
@@ -229,12 +236,16 @@ private:
   void Count(const uint8_t *b, uint64_t addr, const std::string &loc,
              ClassicBucket &cb, bool old) {
     TophashCounts &t = cb.tophash;
-    bool reported = false;
+    bool reported = false, rest_seen = false;
     for (uint64_t j = 0; j < kBucketCnt; ++j) {
       const uint8_t th = b[j];
       const std::string at = loc + ", slot " + std::to_string(j);
       switch (th) {
       case kEmptyRest:
+        if (!rest_seen) {
+          rest_seen = true;
+          FullAfterEmptyRest(b, addr, loc, j, sink_);
+        }
         ++t.empty_rest;
         continue;
       case kEmptyOne:

@@ -11,6 +11,20 @@ namespace gomap::swiss {
 
 using detail::Hex;
 
+uint64_t UnreadableDirTail(uint64_t claimed, uint64_t present, uint64_t dir_ptr,
+                           DiagnosticSink &sink) {
+  if (present >= claimed)
+    return claimed;
+  const uint64_t at = dir_ptr + present * 8;
+  sink.Add(DiagCode::Unreadable, Severity::Error,
+           (present + 1 == claimed ? "dir " + std::to_string(present)
+                                   : "dirs " + std::to_string(present) + "-" +
+                                         std::to_string(claimed - 1)) +
+               " at " + Hex(at) + ": unreadable",
+           at);
+  return present;
+}
+
 Directory ReadDirectory(MemoryReader &mem, const SwissLayout &layout,
                         const MapHeader &h, const Limits &limits,
                         DiagnosticSink &sink) {
@@ -23,6 +37,7 @@ Directory ReadDirectory(MemoryReader &mem, const SwissLayout &layout,
   uint64_t n = uint64_t(dir_len);
   if (depth <= 63)
     n = std::min(n, uint64_t(1) << depth); // the smaller of two claims
+  n = UnreadableDirTail(n, h.buckets_present, dir_ptr, sink); // only what exists
   if (n > limits.max_dir_len) {
     d.truncated = true;
     sink.Add(DiagCode::Truncated, Severity::Warning,

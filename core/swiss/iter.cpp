@@ -212,6 +212,17 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
                    tab);
       return;
     }
+    // Iter.Next keeps it.group on a group of it.tab (groups.group(typ, i)).
+    if (group != 0) {
+      const uint64_t ngroups = th.capacity / kGroupSlots;
+      const uint64_t off = group - th.groups_data;
+      if (group < th.groups_data || off % s.group_size != 0 || off / s.group_size >= ngroups)
+        r->diags.Add(DiagCode::Inconsistent, Severity::Error,
+                     where + ": group.data = " + Hex(group) + " is not one of the " +
+                         std::to_string(ngroups) + " groups of it.tab " + Hex(tab) +
+                         " at " + Hex(th.groups_data),
+                     group);
+    }
     // Tables before it.tab: logical directory indexes [0, dirIdx), each
     // table once, advancing by 1 << (globalDepth - localDepth) (nextDirIdx).
     // A pending directory growth is applied as Next would apply it.

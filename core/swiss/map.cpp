@@ -103,6 +103,21 @@ bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
                where + ": dirLen = " + std::to_string(dir_len) +
                    " but dirPtr is nil",
                addr);
+    // The directory the header claims must exist before anything walks it.
+    if (dir_ptr != 0 && dir_ptr % 8 == 0) {
+      uint64_t n = uint64_t(dir_len);
+      if (depth <= 63)
+        n = std::min(n, uint64_t(1) << depth); // the smaller of two claims
+      const uint64_t present = detail::ElementsPresent(mem, dir_ptr, n, 8);
+      out->buckets_present = present;
+      if (present < n)
+        sink.Add(DiagCode::Implausible, Severity::Error,
+                 where + ": dirLen = " + std::to_string(dir_len) + " claims " +
+                     std::to_string(n) + " directory entries at " + Hex(dir_ptr) +
+                     ", but only " + std::to_string(present) +
+                     " are in readable memory; walks cover those",
+                 dir_ptr);
+    }
     if (uint64_t(dir_len) <= (uint64_t(1) << 40) &&
         used > uint64_t(dir_len) * kMaxTableCapacity && int64_t(used) > 0)
       sink.Add(DiagCode::Implausible, Severity::Error,
@@ -154,7 +169,9 @@ private:
     depth_ = h.Get("globalDepth");
     // ReadHeader reported every bad value; here we only keep them from
     // driving the walk.
-    if (int64_t(used_) <= 0 || dir_len < 0 || dir_ptr == 0 || dir_ptr % 8 != 0)
+    // used == 0 is walked too (the runtime's Iter would not look): full slots
+    // under used = 0 are a silent wrong answer unless found and reported.
+    if (int64_t(used_) < 0 || dir_len < 0 || dir_ptr == 0 || dir_ptr % 8 != 0)
       return;
     done_ = false;
     if (dir_len == 0) {
@@ -166,6 +183,7 @@ private:
       n = std::min(n, uint64_t(1) << depth_); // the smaller of two claims
     else
       depth_ = 63;
+    n = UnreadableDirTail(n, h.buckets_present, dir_ptr, diags_); // only what exists
     if (n > limits_.max_dir_len) {
       truncated_ = true;
       diags_.Add(DiagCode::Truncated, Severity::Warning,

@@ -88,6 +88,11 @@ struct Directory {
 // tables, stale tables, index/localDepth inconsistencies) go to `sink` with
 // their directory coordinates. Mirrors the directory invariants of
 // internal/runtime/maps/map.go (go1.24-1.27).
+// The directory entries a walk may read: `present` of the `claimed` ones (see
+// MapHeader::buckets_present); the missing tail is reported as unreadable.
+uint64_t UnreadableDirTail(uint64_t claimed, uint64_t present, uint64_t dir_ptr,
+                           DiagnosticSink &sink);
+
 Directory ReadDirectory(MemoryReader &mem, const SwissLayout &layout,
                         const MapHeader &h, const Limits &limits,
                         DiagnosticSink &sink);

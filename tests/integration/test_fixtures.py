@@ -3,7 +3,6 @@ core, and writes a self-consistent ground truth for the map implementation expec
 
 from __future__ import annotations
 
-import collections
 import concurrent.futures
 import sys
 from pathlib import Path

@@ -35,13 +35,13 @@ def test_gdb_pointer_matches_lldb_and_ground_truth(tc: fx.Toolchain, mode: str,
     finally:
         fx.stop(proc)
     problems = []
-    for a, out, l in zip(addrs, outs, lldb):
+    for a, out, res in zip(addrs, outs, lldb):
         try:
             g = json.loads(out)["pointer"]
         except (ValueError, KeyError):
             problems.append(f"{a}: GDB printed {out[:500]!r}")
             continue
-        want = json.loads(l["output"])["pointer"]
+        want = json.loads(res["output"])["pointer"]
         if not g["heap"]["available"]:
             problems.append(f"{a}: GDB did not read the heap: {g['heap']}")
         for k in ("owners", "owners_truncated", "heap"):

@@ -111,7 +111,7 @@ def test_iterators_found_with_returned_count(tc: fx.Toolchain, mode: str,
         problems.append(f"iter -g: goroutines {[it['goroutine'] for it in only]}")
     # Text: one line per iterator, naming its goroutine.
     text = results[3]["output"]
-    for name, c in cases.items():
+    for c in cases.values():
         if not c["coroutine"] and f"goroutine {c['goroutine']} " not in text:
             problems.append(f"text output lacks goroutine {c['goroutine']}:\n{text}")
     assert results[4]["status"] == 2 and "main.nosuchtype" in results[4]["error"]

@@ -221,7 +221,8 @@ def test_layout_fixture(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
     text_big = results[first_layout + len(LAYOUT_MAPS) + 1]["output"]
     if "legend:" not in text_growing or "legend:" not in text_big:
         problems.append(f"layout text lacks its legend:\n{text_growing}")
-    if impl == "classic" and ("oldbuckets" not in text_growing or "^ nevacuate" not in text_growing):
+    if impl == "classic" and ("oldbuckets" not in text_growing
+                              or "^ nevacuate" not in text_growing):
         problems.append(f"layout text of mGrowing does not show the old buckets:\n{text_growing}")
     if "more (--all" not in text_big and "strips cut" not in text_big:
         problems.append(f"layout text of mInt100k is not capped:\n{text_big[:2000]}")

@@ -331,7 +331,8 @@ def test_lookup_in_frames(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
                 expr = f"{m['name']}[{go_literal(e['key'], kt)}]"
                 found = _found(expr, want, e)
 
-                def check(r: dict[str, Any], found: Check = found) -> list[str]:
+                def check(r: dict[str, Any], found: Check = found,
+                          want: dict[str, Any] = want) -> list[str]:
                     # The frame fixture does not record map addresses: compare the rest.
                     doc = json.loads(r["output"])["lookup"] if r["status"] == 0 else None
                     if doc is not None and want["address"] is None:

@@ -139,10 +139,12 @@ def corpus(tc: fx.Toolchain, tmp_path: Path, flags: list[str], runs_each: int,
         both += ok and other
         if not (ok and other):
             c = sc["crash"]
+            named_racers = [(r["goroutine"], r["evidence"])
+                            for r in (sc["verdict"] or {}).get("racers", [])]
             misses.append(f"{run['shape']} ({run['fatal']}): truth {run['truth']['map']} "
                           f"{run['truth']['path']} racers {run['truth']['racers']}; scan "
                           f"{c and c['maps'][:1]} arg {c and c.get('map_argument')} racers "
-                          f"{[(r['goroutine'], r['evidence']) for r in (sc['verdict'] or {}).get('racers', [])]}"
+                          f"{named_racers}"
                           + "".join(f"\n    runtime: {block(run['log'], g)}"
                                     for g in run["truth"]["racers"]))
     rate = named / counted if counted else 0.0

@@ -52,7 +52,11 @@ struct ClassicFixture {
                  uint64_t bucket, bool wrapped) {
     IterImage ii(img, il);
     uint64_t it = ii.Alloc();
-    ii.Set(it, "key", bptr ? 0xc000001000 : 0);
+    // it.key: slot (i-1 + offset) & 7 of bptr's keys, as mapiternext leaves it.
+    ii.Set(it, "key",
+           bptr ? bptr + layout.classic.keys_off +
+                      ((i + 7 + offset) & 7) * layout.classic.key_size
+                : 0);
     ii.Set(it, "t", 0x4a0000);
     ii.Set(it, "h", h);
     ii.Set(it, "buckets", buckets);
@@ -274,6 +278,52 @@ TEST(SwissIter, TablesAndStaleTable) {
   EXPECT_FALSE(d.returned_known);
   EXPECT_NE(FindDiag(d.diags.items(), DiagCode::DanglingIterator, "unreadable"),
             nullptr);
+}
+
+TEST(ClassicIter, KeyCheckBucketAndOverflowAreValidated) {
+  ClassicFixture f;
+  uint64_t b0 = f.cb.Bucket(f.buckets, 0);
+  uint64_t it = f.Hiter(0, 0, b0, 3, 1, false);
+  IterReport ok = f.Decode(it);
+  EXPECT_EQ(FindDiag(ok.diags.items(), DiagCode::Inconsistent, "key ="), nullptr)
+      << DiagText(ok.diags.items());
+  IterImage ii(f.img, f.il);
+  ii.Set(it, "key", b0 + 8 + 5 * 8); // slot 5, but i = 3 returned slot 2
+  IterReport r = f.Decode(it);
+  EXPECT_NE(FindDiag(r.diags.items(), DiagCode::Inconsistent, "is not slot 2 of bptr"),
+            nullptr)
+      << DiagText(r.diags.items());
+  ii.Set(it, "checkBucket", 9);
+  ii.Set(it, "overflow", f.h + 8);
+  IterReport c = f.Decode(it);
+  EXPECT_NE(FindDiag(c.diags.items(), DiagCode::Implausible, "checkBucket = 9"), nullptr)
+      << DiagText(c.diags.items());
+  EXPECT_NE(FindDiag(c.diags.items(), DiagCode::Implausible, "points into the hmap"), nullptr);
+  EXPECT_FALSE(c.returned_known);
+}
+
+TEST(SwissIter, GroupOutsideItsTableIsInconsistent) {
+  SwissFixture f;
+  uint64_t t0 = f.sb.Table(2, 0, 0);
+  f.sb.SetInt(t0, 0, 1, 1, 1);
+  uint64_t dir = f.sb.Dir({t0});
+  uint64_t m = f.sb.Map(1, dir, 1, 0);
+  IterImage ii(f.img, f.il);
+  uint64_t it = ii.Alloc();
+  ii.Set(it, "key", 0xc000001000);
+  ii.Set(it, "m", m);
+  ii.Set(it, "dirIdx", 0);
+  ii.Set(it, "tab", t0);
+  ii.Set(it, "group.data", f.sb.GroupAddr(t0, 1));
+  ii.Set(it, "entryIdx", 2);
+  IterReport ok = f.Decode(it);
+  EXPECT_EQ(FindDiag(ok.diags.items(), DiagCode::Inconsistent, "group.data"), nullptr)
+      << DiagText(ok.diags.items());
+  ii.Set(it, "group.data", m); // the map header, not a group
+  IterReport r = f.Decode(it);
+  EXPECT_NE(FindDiag(r.diags.items(), DiagCode::Inconsistent, "is not one of the 2 groups"),
+            nullptr)
+      << DiagText(r.diags.items());
 }
 
 TEST(Iter, PlausibleRejectsGarbage) {

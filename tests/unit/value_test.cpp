@@ -162,8 +162,9 @@ protected:
     bool cut = false;
     nlohmann::ordered_json norm = NormaliseCuts(got, &cut);
     EXPECT_EQ(norm, want) << "streamed JSON differs from the old renderer";
-    if (!cut)
+    if (!cut) {
       EXPECT_EQ(streamed, want.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
   }
   // Drops "cut_values" and unwraps {"cut": X, "len": N} to X.
   static nlohmann::ordered_json NormaliseCuts(const nlohmann::ordered_json &j, bool *cut) {
