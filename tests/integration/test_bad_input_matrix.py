@@ -2,7 +2,7 @@
 header field and pointer class of classic maps, swiss maps and sync.Map, tophash and ctrl
 bytes — plus a truncated core, the wrong binary and a wrong `--type`. Every case runs the real
 LLDB plugin (scripts/gomap-inspect --batch) and must finish in bounded time and memory
-(printed: wall time, CPU time and peak RSS of the child, from wait4), with the named
+(printed: wall time, CPU time and peak RSS of the command, tests/support/measure.py), with the named
 diagnostic or one clear line, and the exit statuses of docs/commands.md (0 no error-level
 findings, 1 findings, 2 a refused command).
 
@@ -16,7 +16,6 @@ import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import corefile  # noqa: E402
 from support import fixtures as fx  # noqa: E402
+from support.measure import Timeout, run_measured  # noqa: E402
 from integration.lldb_support import INSPECT  # noqa: E402
 
 DEFAULT = "go1.19.8,go1.25.14-noswissmap,go1.26.8,go1.27.4-mapsplitgroup"
@@ -51,39 +51,23 @@ class Case:
 
 def run_case(binary: Path, core: Path, c: Case) -> tuple[list[dict[str, Any]], str]:
     """Runs the case's commands in one session; returns results and the figures line."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        t0 = time.monotonic()
-        p = subprocess.Popen([str(INSPECT), str(c.binary or binary), "--core", str(core),
-                              "--batch", "-"], stdin=subprocess.PIPE, stdout=out, stderr=err,
-                             text=True)
-        p.stdin.write("\n".join(c.commands) + "\n")
-        p.stdin.close()
-        deadline = t0 + TIMEOUT
-        while True:
-            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                p.kill()
-                os.wait4(p.pid, 0)
-                pytest.fail(f"{c.name}: no answer within {TIMEOUT:.0f} s")
-            time.sleep(0.05)
-        p.returncode = os.waitstatus_to_exitcode(status)
-        wall = time.monotonic() - t0
-        out.seek(0)
-        err.seek(0)
-        text, errors = out.read(), err.read()
-    figures = (f"{c.name}: {wall:.1f} s wall, {ru.ru_utime + ru.ru_stime:.1f} s CPU, "
-               f"peak RSS {ru.ru_maxrss // 1024} MiB, exit {p.returncode}")
+    try:
+        m = run_measured([str(INSPECT), str(c.binary or binary), "--core", str(core),
+                          "--batch", "-"], TIMEOUT, input="\n".join(c.commands) + "\n")
+    except Timeout:
+        pytest.fail(f"{c.name}: no answer within {TIMEOUT:.0f} s")
+    text, errors = m.stdout, m.stderr
+    figures = (f"{c.name}: {m.wall:.1f} s wall, {m.cpu:.1f} s CPU, "
+               f"peak RSS {m.rss_mib} MiB, exit {m.returncode}")
     results = [json.loads(ln) for ln in text.splitlines() if ln.startswith("{")]
-    if not results and p.returncode == 2:
+    if not results and m.returncode == 2:
         # The target itself was refused (a core LLDB cannot load): one line for all.
         results = [{"command": cmd, "status": 2, "output": "", "error": errors.strip()}
                    for cmd in c.commands]
     assert len(results) == len(c.commands), (
         f"{c.name}: {len(results)} results for {len(c.commands)} commands "
-        f"(exit {p.returncode}): {errors[-2000:]}")
-    assert ru.ru_maxrss // 1024 < MAX_RSS_MB, figures
+        f"(exit {m.returncode}): {errors[-2000:]}")
+    assert m.rss_mib < MAX_RSS_MB, figures
     return results, figures
 
 

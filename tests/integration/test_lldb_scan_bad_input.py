@@ -6,12 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import struct
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +14,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import fixtures as fx  # noqa: E402
+from support import corefile  # noqa: E402
+from support.measure import run_measured  # noqa: E402
 from integration.lldb_support import INSPECT  # noqa: E402
 from integration.notes import NOTES  # noqa: E402
 from integration.test_lldb_scan_corpus import crash  # noqa: E402
@@ -28,50 +25,8 @@ LIMIT_S = 120
 
 def run(binary: Path, core: Path, *args: str) -> tuple[int, str, str, float, int]:
     """(exit status, stdout, stderr, seconds, peak RSS in MiB) of one headless scan."""
-    t0 = time.monotonic()
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        p = subprocess.Popen([str(INSPECT), str(binary), "--core", str(core), "scan", *args],
-                             stdout=out, stderr=err, text=True, stdin=subprocess.DEVNULL)
-        while True:
-            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - t0 > LIMIT_S:
-                p.kill()
-                os.wait4(p.pid, 0)
-                raise AssertionError(f"scan of {core} did not finish within {LIMIT_S} s")
-            time.sleep(0.05)
-        p.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return (p.returncode, out.read(), err.read(), time.monotonic() - t0,
-                usage.ru_maxrss // 1024)
-
-
-def loads(core: Path) -> list[tuple[int, int, int]]:
-    """(vaddr, file offset, file size) of the core's PT_LOAD segments."""
-    with open(core, "rb") as f:
-        eh = f.read(64)
-        phoff, = struct.unpack_from("<Q", eh, 32)
-        phentsize, phnum = struct.unpack_from("<HH", eh, 54)
-        f.seek(phoff)
-        out = []
-        for _ in range(phnum):
-            ph = f.read(phentsize)
-            ptype, _, off, vaddr, _, filesz = struct.unpack_from("<IIQQQQ", ph)
-            if ptype == 1:
-                out.append((vaddr, off, filesz))
-    return out
-
-
-def patch(core: Path, addr: int, data: bytes) -> None:
-    for vaddr, off, filesz in loads(core):
-        if vaddr <= addr and addr + len(data) <= vaddr + filesz:
-            with open(core, "r+b") as f:
-                f.seek(off + addr - vaddr)
-                f.write(data)
-            return
-    raise AssertionError(f"{addr:#x} is not in the core's memory")
+    m = run_measured([str(INSPECT), str(binary), "--core", str(core), "scan", *args], LIMIT_S)
+    return m.returncode, m.stdout, m.stderr, m.wall, m.rss_mib
 
 
 def note(tc: fx.Toolchain, case: str, rc: int, secs: float, rss: int) -> None:
@@ -103,14 +58,11 @@ def test_scan_bad_input(tc: fx.Toolchain, tmp_path: Path) -> None:
     # (swiss) dirLen, overwritten. The map is still named; its check reports the header.
     race = crash(binary, "field", tmp_path / "race")
     addr = int(race["truth"]["map"], 16)
-    bad = tmp_path / "race" / "core.bad"
-    shutil.copy(race["core"], bad)
-    if tc.impl == "classic":
-        patch(bad, addr, struct.pack("<Q", 1 << 40))   # count
-        patch(bad, addr + 9, bytes([60]))              # B
-    else:
-        patch(bad, addr, struct.pack("<Q", 1 << 40))   # used
-        patch(bad, addr + 24, struct.pack("<q", 1 << 40))  # dirLen
+    if tc.impl == "classic":  # count, B
+        patches = {addr: corefile.u64(1 << 40), addr + 9: bytes([60])}
+    else:  # used, dirLen
+        patches = {addr: corefile.u64(1 << 40), addr + 24: corefile.u64(1 << 40)}
+    bad = corefile.patched_copy(race["core"], tmp_path / "race" / "core.bad", patches)
     rc, out, err, secs, rss = run(binary, bad, "--json")
     note(tc, "corrupt map header on the crash path", rc, secs, rss)
     assert rc == 1, (rc, err[-2000:])
