@@ -85,7 +85,7 @@ def test_address_with_type_decodes(core_target) -> None:
 def test_unknown_variable_suggests(core_target) -> None:
     _, binary, target, _ = core_target
     p = inspect(binary, target, "show", "main.mSmal")
-    _one_line_error(p, r"no variable named 'main.mSmal'.*map variables: main.mSmall")
+    _one_line_error(p, r"no variable named 'main.mSmal'.*map variables: (.*, )?main.mSmall\b")
     # The package may be left out for main.
     p = inspect(binary, target, "show", "mSmall", "--json")
     assert p.returncode == 0, p.stderr
