@@ -8,3 +8,18 @@ function(gomap_check_layering dir forbidden_regex)
     endif()
   endforeach()
 endfunction()
+
+# The layers (docs/internals.md): what each folder of the tree at `root` must not include.
+function(gomap_check_all_layers root)
+  gomap_check_layering(${root}/core "lldb/|Python\\.h|pybind11|gdb|commands/|dwarf/|plugin/")
+  gomap_check_layering(${root}/dwarf "lldb/|Python\\.h|pybind11|gdb|commands/|plugin/")
+  gomap_check_layering(${root}/commands "lldb/|Python\\.h|pybind11|gdb|plugin/")
+  gomap_check_layering(${root}/plugin "lldb_private|Python\\.h")
+  gomap_check_layering(${root}/pretty_printers "lldb/|plugin/")
+endfunction()
+
+# cmake -DGOMAP_LAYERING_ROOT=DIR -P cmake/LayeringCheck.cmake checks a tree by itself
+# (tests/integration/test_layering.py).
+if(CMAKE_SCRIPT_MODE_FILE AND DEFINED GOMAP_LAYERING_ROOT)
+  gomap_check_all_layers(${GOMAP_LAYERING_ROOT})
+endif()

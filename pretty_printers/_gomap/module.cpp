@@ -24,6 +24,8 @@
 #include "core/value.h"
 #include "core/value_stream.h"
 #include "core/version.h"
+#include "pretty_printers/_gomap/host_bindings.h"
+#include "pretty_printers/_gomap/py_formatter.h"
 
 namespace py = pybind11;
 
@@ -97,87 +99,7 @@ std::string Dump(const Json &j) {
   return j.dump(2, ' ', false, Json::error_handler_t::replace);
 }
 
-std::string FirstLine(const std::string &s) { return s.substr(0, s.find('\n')); }
 
-// ValueFormatter over the Python registry gomap.formatters (its bridge functions
-// _any, _handles, _format). The LLDB plugin has the same adapter, with the GIL
-// (plugin/formatters.cpp); here GDB already holds it.
-class PyFormatter final : public ValueFormatter {
-public:
-  explicit PyFormatter(py::object registry) : registry_(std::move(registry)) {
-    if (registry_.is_none())
-      return;
-    try {
-      active_ = registry_.attr("_any")().cast<bool>();
-    } catch (const std::exception &) {
-      active_ = false; // not a registry: no formatters
-    }
-  }
-  bool active() const { return active_; }
-
-  bool Handles(const Type &t) override {
-    if (!active_)
-      return false;
-    auto it = handles_.find(&t);
-    if (it != handles_.end())
-      return it->second;
-    bool h = false;
-    try {
-      h = registry_.attr("_handles")(t.name).cast<bool>();
-    } catch (const std::exception &) {
-      h = false;
-    }
-    handles_[&t] = h;
-    return h;
-  }
-
-  FormatOutput Format(const FormatInput &in) override {
-    // The callbacks handed to Python refuse to run once this call returned.
-    auto alive = std::make_shared<bool>(true);
-    const FormatInput *inp = &in;
-    auto check = [alive]() {
-      if (!*alive)
-        throw std::runtime_error("a gomap Value is only valid during its formatter call");
-    };
-    py::cpp_function text_fn([inp, check]() -> std::string {
-      check();
-      return inp->default_text();
-    });
-    py::cpp_function json_fn([inp, check]() -> std::string {
-      check();
-      return inp->default_json().dump(-1, ' ', false, Json::error_handler_t::replace);
-    });
-    FormatOutput out;
-    try {
-      py::tuple r = registry_.attr("_format")(
-          in.type.name, std::string(KindName(in.type.kind)), in.address,
-          py::bytes(in.raw.data(), in.raw.size()), in.json, text_fn, json_fn);
-      std::string status = r[0].cast<std::string>();
-      std::string payload = r[1].cast<std::string>();
-      if (status == "formatted") {
-        out.status = FormatOutput::Status::Formatted;
-        if (in.json)
-          out.json = Json::parse(payload);
-        else
-          out.text = std::move(payload);
-      } else if (status == "failed") {
-        out.status = FormatOutput::Status::Failed;
-        out.error = std::move(payload);
-      }
-    } catch (const std::exception &e) {
-      out = FormatOutput{};
-      out.status = FormatOutput::Status::Failed;
-      out.error = FirstLine(e.what());
-    }
-    *alive = false;
-    return out;
-  }
-
-private:
-  py::object registry_;
-  bool active_ = false;
-  std::map<const Type *, bool> handles_;
-};
 
 // One decoding session over a type table and a memory reader: a command or a
 // print. Memory is cached for the session's lifetime, so make a new one after
@@ -663,6 +585,8 @@ PYBIND11_MODULE(_gomap, m) {
       py::arg("expr"),
       "EXPR[KEY] split: (status 'none'|'ok'|'unterminated', prefix, key); brackets inside "
       "string and rune literals do not count");
+
+  AddCommandBindings(m);
 
   m.attr("ALL") = py::int_(UINT64_MAX);
   m.attr("PYTHON") = py::str(PY_VERSION);

@@ -33,8 +33,34 @@ def _first_problem(diags_json: str, severities: tuple[str, ...]) -> Optional[str
     return None
 
 
+class PrintDetails(gdb.Parameter):
+    """Whether `print` of a Go map says its length and implementation in the summary.
+
+With it off (the default), a map prints as Go's own runtime-gdb.py prints it:
+`map[string]int = {["one"] = 1, ...}`; on: `map[string]int len=5 impl=swiss = {...}`.
+`gomap show` and `gomap header` always say both."""
+
+    set_doc = "Set whether printed Go maps show len=N impl=I in their summary."
+    show_doc = "Show whether printed Go maps show len=N impl=I in their summary."
+
+    def __init__(self) -> None:
+        super().__init__("gomap-print-details", gdb.COMMAND_DATA, gdb.PARAM_BOOLEAN)
+        self.value = False
+
+    def get_show_string(self, svalue: str) -> str:
+        return f"Printing len=N impl=I in Go map summaries is {svalue}."
+
+
+_details: Optional[PrintDetails] = None
+
+
+def print_details() -> bool:
+    return bool(_details is not None and _details.value)
+
+
 class MapPrinter:
-    """One Go map value: summary `map[K]V len=N impl=I`, then key/value children."""
+    """One Go map value: summary `map[K]V` (with `set gomap-print-details on`, `map[K]V
+    len=N impl=I`), then key/value children."""
 
     def __init__(self, val: gdb.Value, info: tgt.MapInfo) -> None:
         self.val = val
@@ -59,7 +85,7 @@ class MapPrinter:
         h = self.handle
         if h.address == 0:
             return f"{name} nil"
-        text = f"{name} len={h.len} impl={h.impl}"
+        text = f"{name} len={h.len} impl={h.impl}" if print_details() else name
         problem = _first_problem(h.header_diagnostics, ("error", "warning"))
         if problem:
             text += f" <{problem}>"
@@ -221,6 +247,9 @@ def _on_new_objfile(event: Any) -> None:
 
 
 def register() -> None:
+    global _details
+    if _details is None:
+        _details = PrintDetails()
     ensure_first()
     gdb.events.new_objfile.connect(_on_new_objfile)
     gdb.events.clear_objfiles.connect(tgt.reset_models)

@@ -82,7 +82,7 @@ inline void CheckDiags(const DiagnosticSink &sink) {
 }
 
 // What the frontends print: JSON with invalid UTF-8 (Go strings are bytes)
-// replaced, as plugin/command_support.cpp and the _gomap module dump it.
+// replaced, as commands/command_support.cpp dumps it.
 template <typename J> std::string Dump(const J &j) {
   return j.dump(-1, ' ', false, J::error_handler_t::replace);
 }

@@ -109,15 +109,15 @@ def test_field_path_address_and_text(core_target) -> None:
 def test_precedence_over_runtime_gdb_py(core_target, source_first: bool) -> None:
     _, binary, target, _ = core_target
     outs, p = gs.run(binary, target, [
-        "info auto-load python-scripts", "print 'main.mSmall'",
+        "info auto-load python-scripts", "set gomap-print-details on", "print 'main.mSmall'",
         "disable pretty-printer .* gomap", "print 'main.mSmall'",
         "enable pretty-printer .* gomap", "print 'main.mSmall'"],
         source_first=source_first, interactive=source_first)
     if "runtime-gdb.py" not in outs[0] or "Yes" not in outs[0]:
         pytest.skip(f"Go's runtime-gdb.py was not auto-loaded: {outs[0]!r}")
-    assert " impl=" in outs[1], outs[1]
-    assert " impl=" not in outs[3], outs[3]  # runtime-gdb.py's printer, or none
-    assert " impl=" in outs[5], outs[5]
+    assert " impl=" in outs[2], outs[2]
+    assert " impl=" not in outs[4], outs[4]  # runtime-gdb.py's printer, or none
+    assert " impl=" in outs[6], outs[6]
 
 def test_version(core_target) -> None:
     tc, binary, target, _ = core_target
@@ -133,8 +133,9 @@ def test_version(core_target) -> None:
 def test_print_of_a_million_entries_is_bounded(tc: fx.Toolchain, tmp_path: Path) -> None:
     binary = fx.build("maps", tc)
     core, expect = fx.make_core(binary, tmp_path, args=["-big"])
-    outs, _ = gs.run(binary, ["--core", str(core)], ["print 'main.mBig1M'"], timeout=120)
-    summary, entries, elided = gs.parse_printed_map(outs[0])
+    outs, _ = gs.run(binary, ["--core", str(core)],
+                     ["set gomap-print-details on", "print 'main.mBig1M'"], timeout=120)
+    summary, entries, elided = gs.parse_printed_map(outs[1])
     assert summary == f"map[int64]int64 len=1000000 impl={tc.impl}"
     # GDB 13 counts keys and values as elements: 200 elements = 100 entries, then "...".
     assert len(entries) == 100 and elided, outs[0][-200:]

@@ -72,7 +72,9 @@ def test_gdb_maps(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
     target, expect, proc = fx.start(binary, tmp_path, mode)
     names = sorted(expect["maps"])
     commands = [f"gomap show {n} --all --json" for n in names]
-    commands += ["set print elements unlimited"] + [f"print '{n}'" for n in PRINTED]
+    commands += ["set print elements unlimited", "set gomap-print-details on"]
+    commands += [f"print '{n}'" for n in PRINTED]
+    commands += ["set gomap-print-details off", "print 'main.mSmall'"]
     commands += ["set print elements 200", "print 'main.mInt100k'"]
     try:
         outs, p = gs.run(binary, target, commands)
@@ -82,9 +84,13 @@ def test_gdb_maps(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
     problems: list[str] = []
     for n, out in zip(names, outs):
         problems += _check_show(n, expect["maps"][n], out, impl)
-    printed = outs[len(names) + 1:len(names) + 1 + len(PRINTED)]
+    printed = outs[len(names) + 2:len(names) + 2 + len(PRINTED)]
     for n, out in zip(PRINTED, printed):
         problems += _check_print(n, expect["maps"][n], out, impl)
+    # By default the summary is the type alone, as Go's runtime-gdb.py prints it.
+    summary, _, _ = gs.parse_printed_map(outs[-3])
+    if summary != "map[string]int":
+        problems.append(f"print main.mSmall (default): summary {summary!r}")
     # Default `print elements` (200): GDB 13 counts keys and values alike, so 100 entries
     # then "...", pulled lazily from a cursor bounded the same way.
     summary, entries, elided = gs.parse_printed_map(outs[-1])

@@ -1,0 +1,52 @@
+// Goroutine frame scopes for EXPR resolution.
+#include "commands/frames.h"
+
+namespace gomap::commands {
+
+FrameScope MakeScope(GoTarget &gt, Host &host, const Goroutine &g, size_t k) {
+  FrameScope s;
+  s.goroutine = g.id;
+  s.frame = k;
+  if (k >= g.frames.size())
+    return s;
+  const GoFrame &f = g.frames[k];
+  s.function = f.source.function;
+  // Frames of one physical frame: its inlined calls (innermost first), then
+  // the function itself; inline depth counts from the function inward.
+  size_t group_end = k;
+  while (group_end < g.frames.size() && g.frames[group_end].inlined)
+    ++group_end;
+  size_t inline_depth = group_end - k;
+  // The innermost physical frame: no physical frame before it.
+  bool innermost = true;
+  for (size_t i = 0; i < k; ++i)
+    if (!g.frames[i].inlined)
+      innermost = false;
+  uint64_t lookup = innermost ? f.pc : f.pc - 1;
+  std::string fn;
+  s.vars = gt.dwarf().FrameVariables(lookup, inline_depth, &fn);
+  if (!fn.empty())
+    s.function = fn;
+  s.ctx.cfa = f.cfa;
+  if (innermost && g.context == "thread" && g.thread_id != 0) {
+    Host *h = &host;
+    uint64_t thread = g.thread_id;
+    s.ctx.reg = [h, thread](uint32_t regno, uint64_t *value) {
+      return regno <= 16 && h->Register(thread, regno, value);
+    };
+  }
+  return s;
+}
+
+const Goroutine *SelectedGoroutine(const std::vector<Goroutine> &gs, Host &host) {
+  HostThread th;
+  uint32_t frame = 0;
+  if (!host.Selected(&th, &frame))
+    return nullptr;
+  for (const auto &g : gs)
+    if (g.thread_id != 0 && g.thread_id == th.id)
+      return &g;
+  return nullptr;
+}
+
+} // namespace gomap::commands
