@@ -62,9 +62,10 @@ class MapPrinter:
     """One Go map value: summary `map[K]V` (with `set gomap-print-details on`, `map[K]V
     len=N impl=I`), then key/value children."""
 
-    def __init__(self, val: gdb.Value, info: tgt.MapInfo) -> None:
+    def __init__(self, val: gdb.Value, info: tgt.MapInfo, name: Optional[str] = None) -> None:
         self.val = val
         self.info = info
+        self.name = name or info.gtype.name  # a named map type prints as its name
         self.handle: Optional[Any] = None
         self.error: Optional[str] = None
         try:
@@ -79,7 +80,7 @@ class MapPrinter:
             self.error = str(e)
 
     def to_string(self) -> str:
-        name = self.info.gtype.name
+        name = self.name
         if self.error is not None:
             return f"{name} <corrupt: {self.error}>"
         h = self.handle
@@ -197,15 +198,25 @@ class GomapCollection(gdb.printing.PrettyPrinter):
         if not self.subprinters[0].enabled:
             return None
         t = val.type
-        if t.code != gdb.TYPE_CODE_TYPEDEF or not (t.name or "").startswith("map["):
+        if t.code != gdb.TYPE_CODE_TYPEDEF:
             return None
+        named = None
+        if not (t.name or "").startswith("map["):
+            # A named map type (type Routes map[string]int) prints as its name.
+            try:
+                mt = tgt.named_map_type(t)
+            except gdb.error:
+                return None
+            if mt is None:
+                return None
+            named, t = t.name, mt
         try:
             info = tgt.model().map_info(t)
         except gdb.error:
             return None
         if info is None:
             return None
-        return MapPrinter(val, info)
+        return MapPrinter(val, info, named)
 
     @staticmethod
     def _formatted(val: gdb.Value) -> Optional[FormattedPrinter]:

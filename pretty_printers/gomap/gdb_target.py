@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any, Optional
 
 import _gomap
@@ -71,6 +72,30 @@ def map_header_type(t: gdb.Type) -> Optional[gdb.Type]:
     if field(h, "buckets") is None and field(h, "dirPtr") is None:
         return None
     return h
+
+
+def named_map_type(t: gdb.Type) -> Optional[gdb.Type]:
+    """The map[K]V typedef under a named map type (type Routes map[string]int: Go's DWARF
+    makes main.Routes a typedef of the header pointer itself), else None."""
+    if t.code != gdb.TYPE_CODE_TYPEDEF or (t.name or "").startswith("map["):
+        return None
+    p = t.strip_typedefs()
+    if p.code != gdb.TYPE_CODE_PTR:
+        return None
+    m = re.match(r"^(?:hash|map)<(.*)>$", p.target().strip_typedefs().name or "")
+    if m is None:
+        return None
+    depth, inner = 0, m.group(1)
+    for i, c in enumerate(inner):  # the comma between K and V, outside brackets
+        depth += c in "<[({"
+        depth -= c in ">])}"
+        if c == "," and depth == 0:
+            try:
+                mt = gdb.lookup_type(f"map[{inner[:i]}]{inner[i + 1:]}")
+            except gdb.error:
+                return None
+            return mt if map_header_type(mt) is not None else None
+    return None
 
 
 def _deref(t: Optional[gdb.Type]) -> Optional[gdb.Type]:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(gs.GDB is None, reason="gdb is not installed")
 
 MODES = ["core", "live"]
 # Maps of scalars and plain strings, whose `print` output the test can parse.
-PRINTED = ["main.mSmall", "main.mBoolKeys", "main.mInt32Int8", "main.mUint64Keys",
+PRINTED = ["main.mNamed", "main.mSmall", "main.mBoolKeys", "main.mInt32Int8", "main.mUint64Keys",
            "main.mSparse", "main.mEmpty", "main.mNil"]
 
 def _params() -> list[Any]:
