@@ -218,7 +218,9 @@ std::optional<int32_t> Pclntab::PcValue(uint32_t off, uint64_t entry, uint64_t t
       if (n == 0)
         return std::nullopt;
     }
-    val += int32_t(-(uvdelta & 1) ^ (uvdelta >> 1));
+    // Go's int32 addition wraps; so does this one (a signed overflow would be
+    // undefined behaviour: bench/fuzz, pclntab target, 2026-12).
+    val = int32_t(uint32_t(val) + (-(uvdelta & 1) ^ (uvdelta >> 1)));
     p += n;
     if (p >= end)
       return std::nullopt;

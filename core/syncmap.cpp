@@ -175,6 +175,11 @@ public:
         return;
       }
       r_.amended = amended != 0;
+      if (amended > 1)
+        r_.diags.Add(DiagCode::Implausible, Severity::Error,
+                     "readOnly at " + Hex(ro) + ": amended = " +
+                         std::to_string(amended) + " is not a bool",
+                     ro + l_.ro_amended_off);
     }
     if (l_.expunged == 0)
       r_.diags.Add(
@@ -184,13 +189,44 @@ public:
           a);
     std::unordered_set<uint64_t> read_entries;
     Walk(r_.read_m, "read.m", &read_entries, nullptr);
-    if (r_.amended && r_.dirty != 0)
+    if (r_.amended && r_.dirty != 0) {
       Walk(r_.dirty, "dirty", nullptr, &read_entries);
-    else if (r_.amended)
+    } else if (r_.dirty != 0) {
+      // Store sets read.amended before it adds a key to dirty (sync/map.go):
+      // keys only in dirty under amended = false (or no read map) are a
+      // corrupt state; Load would not see them. Counted, not shown.
+      std::vector<SyncMapEntry> shown;
+      std::swap(shown, r_.entries);
+      const uint64_t only = r_.dirty_only;
+      Walk(r_.dirty, "dirty", nullptr, &read_entries);
+      const uint64_t n = r_.dirty_only - only;
+      r_.entries = std::move(shown);
+      r_.dirty_only = r_.dirty_live = only;
+      if (n != 0)
+        r_.diags.Add(DiagCode::Inconsistent, Severity::Error,
+                     "sync.Map at " + Hex(a) + ": " +
+                         (ro == 0 ? std::string("read is empty")
+                                  : "read.amended is false") +
+                         " but dirty " + Hex(r_.dirty) + " holds " +
+                         std::to_string(n) +
+                         " entries not in read.m (not shown)",
+                     a + l_.dirty_off);
+    } else if (r_.amended)
       r_.diags.Add(DiagCode::Inconsistent, Severity::Error,
                    "sync.Map at " + Hex(a) +
                        ": read.amended is true but dirty is nil",
                    a);
+    // missLocked promotes dirty once misses reaches len(dirty) and resets
+    // misses; with no dirty map misses is 0.
+    if (r_.misses != 0 && (r_.dirty == 0 || r_.misses >= r_.dirty_len))
+      r_.diags.Add(DiagCode::Inconsistent, Severity::Warning,
+                   "sync.Map at " + Hex(a) + ": misses = " +
+                       std::to_string(r_.misses) +
+                       (r_.dirty == 0 ? std::string(" with no dirty map")
+                                      : " >= len(dirty) = " +
+                                            std::to_string(r_.dirty_len) +
+                                            " (the runtime promotes dirty then)"),
+                   a + l_.misses_off);
   }
 
 private:
@@ -226,6 +262,13 @@ private:
       }
       if (record)
         record->insert(ent);
+      // dirtyLocked copies only entries it did not expunge: an expunged
+      // entry in dirty is corrupt, shared with read.m or not.
+      if (dirty && l_.expunged != 0 && p == l_.expunged) {
+        r_.diags.Add(DiagCode::Inconsistent, Severity::Error,
+                     at + ": expunged entry in the dirty map", ent);
+        continue;
+      }
       if (dirty && skip->count(ent))
         continue; // the same entry as in read.m
       if (p == 0) {
@@ -233,11 +276,7 @@ private:
         continue;
       }
       if (l_.expunged != 0 && p == l_.expunged) {
-        if (dirty)
-          r_.diags.Add(DiagCode::Inconsistent, Severity::Error,
-                       at + ": expunged entry in the dirty map", ent);
-        else
-          ++r_.read_expunged;
+        ++r_.read_expunged;
         continue;
       }
       ++(dirty ? r_.dirty_only : r_.read_live);

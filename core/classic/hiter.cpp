@@ -206,6 +206,8 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
     implausible("offset = " + std::to_string(offset) + " > 7");
   if (i > kBucketCnt)
     implausible("i = " + std::to_string(i) + " > 8");
+  if (get("wrapped") > 1)
+    implausible("wrapped = " + std::to_string(get("wrapped")) + " is not a bool");
   if (start >= nb)
     implausible("startBucket = " + std::to_string(start) +
                 " out of range for " + std::to_string(nb) + " buckets");
@@ -236,6 +238,15 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
   if (bad)
     return;
 
+  // mapiternext ends by storing key = elem = nil, always after wrapping.
+  if (r->finished && (get("elem") != 0 || !wrapped)) {
+    r->diags.Add(DiagCode::Inconsistent, Severity::Error,
+                 where + ": key is nil but elem = " + Hex(get("elem")) +
+                     ", wrapped = " + (wrapped ? "true" : "false") +
+                     ": not a finished iteration",
+                 r->address);
+    return;
+  }
   if (r->finished) {
     // The loop ended: it returned every entry it was going to.
     r->returned_known = true;
@@ -267,6 +278,16 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
                    r->relation == "current" ? Severity::Error : Severity::Warning,
                    where + ": key = " + Hex(get("key")) + " is not slot " + std::to_string(slot) +
                        " of bptr " + Hex(bptr) + " (" + Hex(want) + ")",
+                   r->address);
+    // it.elem: the same slot's elem (or what an indirect slot points at).
+    const uint64_t eslot = bptr + c.elems_off + slot * c.elem_size;
+    uint64_t ewant = eslot;
+    known = !c.indirect_elem || (mem.ReadPtr(eslot, &ewant) && ewant != 0);
+    if (known && get("elem") != ewant)
+      r->diags.Add(DiagCode::Inconsistent,
+                   r->relation == "current" ? Severity::Error : Severity::Warning,
+                   where + ": elem = " + Hex(get("elem")) + " is not slot " +
+                       std::to_string(slot) + " of bptr " + Hex(bptr) + " (" + Hex(ewant) + ")",
                    r->address);
   }
   // bucket was advanced past the bucket bptr belongs to (mapiternext).

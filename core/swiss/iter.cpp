@@ -115,6 +115,12 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
   if (dir_idx == -1 && entry_idx > kGroupSlots)
     implausible("entryIdx = " + std::to_string(entry_idx) +
                 " > 8 in a small-map iteration");
+  // nextDirIdx stops at 1 << globalDepth (the iterator's depth).
+  if (dir_idx >= 0 && it_depth <= 63 &&
+      uint64_t(dir_idx) > (uint64_t(1) << std::min<uint64_t>(it_depth, 62)))
+    implausible("dirIdx = " + std::to_string(dir_idx) + " past the " +
+                std::to_string(uint64_t(1) << std::min<uint64_t>(it_depth, 62)) +
+                " directory entries of globalDepth " + std::to_string(it_depth));
   if (dir_idx >= 0 && dir_len <= 0)
     implausible("dirIdx = " + std::to_string(dir_idx) +
                 " but the map has no directory (dirLen " +
@@ -176,6 +182,14 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
   if (bad)
     return;
 
+  // Iter.Next ends by storing key = elem = nil.
+  if (r->finished && get("elem") != 0) {
+    r->diags.Add(DiagCode::Inconsistent, Severity::Error,
+                 where + ": key is nil but elem = " + Hex(get("elem")) +
+                     ": not a finished iteration",
+                 r->address);
+    return;
+  }
   if (r->finished) {
     r->returned_known = true;
     r->returned = r->returned_max = hd.len;
@@ -210,6 +224,15 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
                    where + ": its table " + Hex(tab) + " has capacity " +
                        std::to_string(th.capacity),
                    tab);
+      return;
+    }
+    // Iter.Next runs entryIdx up to entryMask + 1 = capacity in a table.
+    if (entry_idx > th.capacity) {
+      r->diags.Add(DiagCode::Implausible, Severity::Error,
+                   where + ": entryIdx = " + std::to_string(entry_idx) +
+                       " > capacity " + std::to_string(th.capacity) +
+                       " of it.tab " + Hex(tab),
+                   r->address);
       return;
     }
     // Iter.Next keeps it.group on a group of it.tab (groups.group(typ, i)).

@@ -57,6 +57,10 @@ struct ClassicFixture {
            bptr ? bptr + layout.classic.keys_off +
                       ((i + 7 + offset) & 7) * layout.classic.key_size
                 : 0);
+    ii.Set(it, "elem",
+           bptr ? bptr + layout.classic.elems_off +
+                      ((i + 7 + offset) & 7) * layout.classic.elem_size
+                : 0);
     ii.Set(it, "t", 0x4a0000);
     ii.Set(it, "h", h);
     ii.Set(it, "buckets", buckets);
@@ -108,6 +112,35 @@ TEST(ClassicIter, Finished) {
   IterReport r = f.Decode(f.Hiter(1, 0, 0, 8, 1, true));
   EXPECT_TRUE(r.finished);
   EXPECT_EQ(r.returned, 6u);
+}
+
+// Matrix cases (tests/integration/test_bad_input_matrix.py): it.key = nil
+// alone is not a finished loop, it.elem must sit beside it.key, wrapped is a
+// bool. Each was accepted silently before.
+TEST(ClassicIter, FinishedElemAndWrappedAreValidated) {
+  ClassicFixture f;
+  uint64_t b0 = f.cb.Bucket(f.buckets, 0);
+  uint64_t it = f.Hiter(0, 0, b0, 3, 1, false);
+  IterImage ii(f.img, f.il);
+  IterReport ok = f.Decode(it);
+  EXPECT_TRUE(ok.returned_known) << DiagText(ok.diags.items());
+  EXPECT_FALSE(ok.diags.HasErrors()) << DiagText(ok.diags.items());
+  ii.Set(it, "elem", 0x10000);
+  IterReport e = f.Decode(it);
+  EXPECT_NE(FindDiag(e.diags.items(), DiagCode::Inconsistent, "elem = 0x10000 is not slot 2"),
+            nullptr)
+      << DiagText(e.diags.items());
+  ii.Set(it, "key", 0);
+  IterReport k = f.Decode(it);
+  EXPECT_NE(FindDiag(k.diags.items(), DiagCode::Inconsistent, "key is nil but elem"), nullptr)
+      << DiagText(k.diags.items());
+  EXPECT_FALSE(k.returned_known);
+  uint64_t w = f.Hiter(1, 0, 0, 8, 1, true);
+  ii.Set(w, "wrapped", 2);
+  IterReport w2 = f.Decode(w);
+  EXPECT_NE(FindDiag(w2.diags.items(), DiagCode::Implausible, "wrapped = 2 is not a bool"),
+            nullptr)
+      << DiagText(w2.diags.items());
 }
 
 TEST(ClassicIter, CorruptBucketIndexIsDiagnosed) {
@@ -264,6 +297,22 @@ TEST(SwissIter, TablesAndStaleTable) {
   EXPECT_EQ(r.returned, 3u + 1u); // all of t1, then phys 10 of t0
   EXPECT_TRUE(r.exact) << r.approximate;
   EXPECT_EQ(r.relation, "current");
+  // Matrix cases: entryIdx past the table's capacity (16) and dirIdx past the
+  // 2 entries of globalDepth 1 were replayed as if in range.
+  ii.Set(it, "entryIdx", uint64_t(1) << 40);
+  IterReport e = f.Decode(it);
+  EXPECT_FALSE(e.returned_known);
+  EXPECT_NE(FindDiag(e.diags.items(), DiagCode::Implausible, "entryIdx = 1099511627776 > capacity 16"),
+            nullptr)
+      << DiagText(e.diags.items());
+  ii.Set(it, "entryIdx", 9);
+  ii.Set(it, "dirIdx", uint64_t(1) << 40);
+  IterReport d = f.Decode(it);
+  EXPECT_FALSE(d.returned_known);
+  EXPECT_NE(FindDiag(d.diags.items(), DiagCode::Implausible, "dirIdx = 1099511627776 past the 2"),
+            nullptr)
+      << DiagText(d.diags.items());
+  ii.Set(it, "dirIdx", 1);
   // t0 replaced by a grow: stale, approximate.
   f.sb.Field(t0, "index", uint64_t(-1));
   IterReport s = f.Decode(it);
@@ -274,9 +323,9 @@ TEST(SwissIter, TablesAndStaleTable) {
       << DiagText(s.diags.items());
   // A tab pointer into nowhere.
   ii.Set(it, "tab", 0xdead000);
-  IterReport d = f.Decode(it);
-  EXPECT_FALSE(d.returned_known);
-  EXPECT_NE(FindDiag(d.diags.items(), DiagCode::DanglingIterator, "unreadable"),
+  IterReport dd = f.Decode(it);
+  EXPECT_FALSE(dd.returned_known);
+  EXPECT_NE(FindDiag(dd.diags.items(), DiagCode::DanglingIterator, "unreadable"),
             nullptr);
 }
 

@@ -271,6 +271,31 @@ TEST(Pclntab, TruncatedPcTableGivesNoValue) {
   EXPECT_FALSE(t2->CfaOffset(kText + 0x110));
 }
 
+// bench/fuzz found a pcsp table whose deltas overflow int32 (UBSan: signed
+// integer overflow in PcValue). Go's int32 arithmetic wraps: so does ours.
+TEST(Pclntab, PcValueDeltasWrapAsInGo) {
+  Binary b(true);
+  uint32_t f1 = 0;
+  uint64_t pclnoff = 0, pctab = 0;
+  std::memcpy(&pclnoff, b.pcln.data() + 64, 8);
+  std::memcpy(&f1, b.pcln.data() + pclnoff + 12, 4);
+  std::memcpy(&pctab, b.pcln.data() + 56, 8);
+  // main.leaf's pcsp: -1 + INT32_MIN over its first 0x40 bytes, then -2^30 more.
+  Put32(b.pcln, pclnoff + f1 + 16, uint32_t(b.pcln.size() - pctab));
+  Varint(b.pcln, 0xffffffffu); // zigzag: INT32_MIN
+  Varint(b.pcln, 0x40);
+  Varint(b.pcln, 0x7fffffffu); // zigzag: -2^30
+  Varint(b.pcln, 0x40);
+  b.pcln.push_back(0);
+  std::string error;
+  auto t = b.Open(&error);
+  ASSERT_TRUE(t) << error;
+  auto f = t->FuncAt(kText + 0x110);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(t->SpDelta(*f, kText + 0x110), std::optional<int32_t>(INT32_MAX));
+  EXPECT_EQ(t->SpDelta(*f, kText + 0x150), std::optional<int32_t>(INT32_MAX - (1 << 30)));
+}
+
 TEST(Pclntab, FuncAtTheEndOfTheSectionStaysInBounds) {
   Binary b(true);
   uint64_t pclnoff = 0;

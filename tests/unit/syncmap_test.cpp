@@ -178,7 +178,7 @@ TEST(ReadDirtyTest, LiveDeletedExpungedAndDirtyOnly) {
   uint64_t sm = img.Alloc(32, 8);
   img.Put64(sm + 8, ro); // atomic.Pointer[readOnly] (go1.20+)
   img.Put64(sm + 0x10, dirty);
-  img.Put64(sm + 0x18, 3);
+  img.Put64(sm + 0x18, 1);
   SyncMapLayout l;
   l.kind = SyncMapKind::ReadDirty;
   l.any = types.any_;
@@ -198,7 +198,7 @@ TEST(ReadDirtyTest, LiveDeletedExpungedAndDirtyOnly) {
   EXPECT_EQ(rep.read_deleted, 1u);
   EXPECT_EQ(rep.read_expunged, 1u);
   EXPECT_EQ(rep.dirty_only, 1u);
-  EXPECT_EQ(rep.misses, 3u);
+  EXPECT_EQ(rep.misses, 1u);
   EXPECT_TRUE(rep.amended);
 
   // An expunged entry in dirty is inconsistent; amended with a nil dirty too.
@@ -210,6 +210,26 @@ TEST(ReadDirtyTest, LiveDeletedExpungedAndDirtyOnly) {
                      "expunged entry in the dirty map"),
             nullptr)
       << DiagText(rep2.diags.items());
+  // Matrix cases: dirty-only keys under amended = false are counted, not
+  // dropped silently; amended must be a bool; misses below len(dirty).
+  img.Put<uint8_t>(ro + 8, 0);
+  img.Put64(sm + 0x18, 1 << 20);
+  ImageReader r4 = img.Reader();
+  SyncMapReport rep4 = DecodeSyncMap(r4, l, sm, Limits{});
+  EXPECT_NE(FindDiag(rep4.diags.items(), DiagCode::Inconsistent,
+                     "read.amended is false but dirty"),
+            nullptr)
+      << DiagText(rep4.diags.items());
+  EXPECT_NE(FindDiag(rep4.diags.items(), DiagCode::Inconsistent, "misses = 1048576 >="),
+            nullptr);
+  EXPECT_EQ(rep4.entries.size(), 1u); // read's live entry only
+  img.Put<uint8_t>(ro + 8, 7);
+  ImageReader r5 = img.Reader();
+  SyncMapReport rep5 = DecodeSyncMap(r5, l, sm, Limits{});
+  EXPECT_NE(FindDiag(rep5.diags.items(), DiagCode::Implausible, "amended = 7 is not a bool"),
+            nullptr);
+  img.Put<uint8_t>(ro + 8, 1);
+  img.Put64(sm + 0x18, 1);
   img.Put64(sm + 0x10, 0);
   ImageReader r3 = img.Reader();
   SyncMapReport rep3 = DecodeSyncMap(r3, l, sm, Limits{});
