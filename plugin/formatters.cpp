@@ -17,13 +17,14 @@
 
 #include <pybind11/embed.h>
 
+#include "pretty_printers/_gomap/py_formatter.h"
+
 namespace py = pybind11;
 
 namespace gomap::plugin {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
 constexpr const char *kRegistry = "gomap.formatters";
 
 bool HasRegistry(const std::string &dir) {
@@ -54,88 +55,6 @@ std::string PythonDir() {
       return c;
   return "";
 }
-
-std::string FirstLine(const std::string &s) { return s.substr(0, s.find('\n')); }
-
-// ValueFormatter over gomap.formatters' bridge (_any, _handles, _format); the
-// same protocol as PyFormatter in pretty_printers/_gomap/module.cpp, plus the
-// GIL, which LLDB does not hold while it runs a plugin command.
-class LldbFormatter final : public ValueFormatter {
-public:
-  // Called with the GIL held.
-  explicit LldbFormatter(py::object registry)
-      : registry_(std::make_unique<py::object>(std::move(registry))) {}
-  ~LldbFormatter() override {
-    py::gil_scoped_acquire gil;
-    registry_.reset();
-  }
-
-  bool Handles(const Type &t) override {
-    auto it = handles_.find(&t);
-    if (it != handles_.end())
-      return it->second;
-    bool h = false;
-    {
-      py::gil_scoped_acquire gil;
-      try {
-        h = registry_->attr("_handles")(t.name).cast<bool>();
-      } catch (const std::exception &) {
-        h = false; // a broken registry formats nothing
-      }
-    }
-    handles_[&t] = h;
-    return h;
-  }
-
-  FormatOutput Format(const FormatInput &in) override {
-    FormatOutput out;
-    py::gil_scoped_acquire gil;
-    // The callbacks handed to Python refuse to run once this call returned.
-    auto alive = std::make_shared<bool>(true);
-    const FormatInput *inp = &in;
-    auto check = [alive]() {
-      if (!*alive)
-        throw std::runtime_error(
-            "a gomap Value is only valid during its formatter call");
-    };
-    try {
-      py::cpp_function text_fn([inp, check]() -> std::string {
-        check();
-        return inp->default_text();
-      });
-      py::cpp_function json_fn([inp, check]() -> std::string {
-        check();
-        return inp->default_json().dump(-1, ' ', false,
-                                        Json::error_handler_t::replace);
-      });
-      py::tuple r = registry_->attr("_format")(
-          in.type.name, std::string(KindName(in.type.kind)), in.address,
-          py::bytes(in.raw.data(), in.raw.size()), in.json, text_fn, json_fn);
-      std::string status = r[0].cast<std::string>();
-      std::string payload = r[1].cast<std::string>();
-      if (status == "formatted") {
-        out.status = FormatOutput::Status::Formatted;
-        if (in.json)
-          out.json = Json::parse(payload);
-        else
-          out.text = std::move(payload);
-      } else if (status == "failed") {
-        out.status = FormatOutput::Status::Failed;
-        out.error = std::move(payload);
-      }
-    } catch (const std::exception &e) {
-      out = FormatOutput{};
-      out.status = FormatOutput::Status::Failed;
-      out.error = FirstLine(e.what());
-    }
-    *alive = false;
-    return out;
-  }
-
-private:
-  std::unique_ptr<py::object> registry_;
-  std::map<const Type *, bool> handles_;
-};
 
 // With the GIL held.
 void AddPythonPathLocked() {
@@ -179,9 +98,10 @@ std::unique_ptr<ValueFormatter> UserFormatters() {
       if (!modules.contains(kRegistry))
         return nullptr;
       py::object registry = modules[kRegistry];
-      if (!registry.attr("_any")().cast<bool>())
+      auto f = std::make_unique<python::PyFormatter>(std::move(registry));
+      if (!f->active())
         return nullptr;
-      return std::make_unique<LldbFormatter>(std::move(registry));
+      return f;
     } catch (const std::exception &) {
       PyErr_Clear();
       return nullptr; // Python trouble: no formatters, the command still runs
