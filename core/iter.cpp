@@ -3,7 +3,8 @@
 #include "core/iter.h"
 
 #include "core/bulk.h"
-#include "core/value.h"
+#include "core/diagnostic_json.h"
+#include "core/go_format.h"
 
 namespace gomap {
 

@@ -2,7 +2,7 @@
 // swiss/.
 #include "map.h"
 
-#include "value.h"
+#include "core/go_format.h"
 
 #include "core/classic/hmap.h"
 #include "core/swiss/map.h"

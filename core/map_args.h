@@ -15,7 +15,7 @@
 
 #include "target.h"
 #include "types.h"
-#include "value.h"
+#include "map_layout.h"
 
 namespace gomap {
 

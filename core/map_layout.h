@@ -107,6 +107,15 @@ std::optional<MapLayout> LayoutFromTypes(const Type *map_type, const GoVersion &
 // Layouts by map type, with one policy for every frontend: the binary's
 // debug-info types first, the built-in tables as the labelled fallback (or
 // alone, with `builtin`). Memoized; returned pointers stay valid.
+// Gives the layout of a map type met inside a value (nested maps, map values
+// reached by a walk); the debugger-side type source implements it.
+class MapLayoutProvider {
+public:
+  virtual ~MapLayoutProvider() = default;
+  // nullptr when the layout is unknown; the caller then reports it.
+  virtual const MapLayout *ForMapType(const Type *map_type) = 0;
+};
+
 class LayoutCache {
 public:
   const MapLayout *Get(const Type *map_type, const GoVersion &v, bool builtin,

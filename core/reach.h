@@ -17,7 +17,7 @@
 #include "syncmap.h"
 #include "target.h"
 #include "types.h"
-#include "value.h"
+#include "map_layout.h"
 
 namespace gomap {
 

@@ -94,21 +94,10 @@ std::string MapTypeName(const Type *map_type, const MapLayout &layout) {
   return "map[" + (k ? k->name : std::string("?")) + "]" + (v ? v->name : std::string("?"));
 }
 
-ojson DiagnosticOJson(const Diagnostic &d) {
-  ojson j = ojson::object();
-  j["code"] = std::string(CodeName(d.code));
-  j["severity"] = std::string(SeverityName(d.severity));
-  j["message"] = d.message;
-  if (d.address != 0)
-    j["address"] = HexAddr(d.address);
-  else
-    j["address"] = nullptr;
-  return j;
-}
+ojson DiagnosticOJson(const Diagnostic &d) { return DiagnosticJson(d); }
 
 } // namespace
 
-nlohmann::ordered_json DiagnosticJson(const Diagnostic &d) { return DiagnosticOJson(d); }
 
 // One top-level rendering call: the reader stack of bulk reads, the per-value
 // work budget, and the walk over Go kinds into a sink.

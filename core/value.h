@@ -9,20 +9,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "diagnostic_json.h"
 #include "diagnostics.h"
+#include "go_format.h"
 #include "map.h"
 #include "target.h"
 #include "types.h"
 
 namespace gomap {
-
-// Gives the layout of a map type met while rendering (nested maps).
-class MapLayoutProvider {
-public:
-  virtual ~MapLayoutProvider() = default;
-  // nullptr when the layout is unknown; the renderer then reports it.
-  virtual const MapLayout *ForMapType(const Type *map_type) = 0;
-};
 
 // What a ValueFormatter gets for one value. Valid only during the Format call.
 struct FormatInput {
@@ -143,8 +137,6 @@ std::string ShowMapText(MemoryReader &mem, const MapLayout &layout,
                         const ShowRequest &req, ValueRenderer &renderer);
 
 // JSON of one diagnostic: {"code","severity","message","address"}.
-nlohmann::ordered_json DiagnosticJson(const Diagnostic &d);
-std::string HexAddr(uint64_t addr); // "0x1234"
 
 } // namespace gomap
 

@@ -8,7 +8,7 @@
 #include "core/bulk.h"
 #include "core/classic/hmap.h"
 #include "core/iter.h"
-#include "core/value.h"
+#include "core/go_format.h"
 
 namespace gomap::classic {
 

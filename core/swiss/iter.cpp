@@ -5,7 +5,7 @@
 #include "core/iter.h"
 #include "core/bulk.h"
 #include "core/swiss/map.h"
-#include "core/value.h"
+#include "core/go_format.h"
 
 namespace gomap::swiss {
 

@@ -105,7 +105,7 @@ def lookup_plan(expect: dict[str, Any]) -> list[tuple[str, Check]]:
     for name, m in sorted(expect["maps"].items()):
         if m["nil"]:
             continue
-        kt = key_type(m["type"])
+        kt = m.get("key_type") or key_type(m["type"])
         shown_text = False
         for e in sample(m["entries"], SAMPLE):
             lit = go_literal(e["key"], kt)

@@ -21,6 +21,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import resource
 import select
 import signal
@@ -313,7 +314,9 @@ def check_expect(expect: dict[str, Any], impl: str | None = None) -> list[str]:
             if m["address"] != "0x0" or m["header"] is not None or n:
                 problems.append(f"{name}: nil map with address/header/entries")
             continue
-        if not m["type"].startswith("map["):
+        # map[K]V, or a named map type (main.Routes)
+        if not (m["type"].startswith("map[") or
+                re.fullmatch(r"[\w/.-]+\.[A-Za-z_]\w*", m["type"])):
             problems.append(f"{name}: type {m['type']!r}")
         h = m["header"]
         if expect["impl"] == "classic":
