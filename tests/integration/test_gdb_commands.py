@@ -11,7 +11,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -60,21 +60,32 @@ def _compare(binary: Path, target: list[str], commands: list[str]
     return problems, outs
 
 
+def _compare_fixture(fixture: str, tc: fx.Toolchain, mode: str, tmp_path: Path,
+                     plan: Callable[[dict[str, Any]], list[str]]
+                     ) -> tuple[list[str], list[str], dict[str, Any]]:
+    """(problems, GDB outputs, expect.json) of the commands plan(expect) on the fixture,
+    as a core or a parked process."""
+    binary = fx.build(fixture, tc)
+    target, expect, proc = fx.start(binary, tmp_path, mode)
+    try:
+        problems, outs = _compare(binary, target, plan(expect))
+    finally:
+        fx.stop(proc)
+    return problems, outs, expect
+
+
 @pytest.mark.skipif(gs.GDB is None, reason="gdb is not installed")
 @pytest.mark.parametrize("tc,mode", _params())
 def test_map_commands_equal_lldb(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
-    binary = fx.build("maps", tc)
-    target, expect, proc = fx.start(binary, tmp_path, mode)
-    commands = []
-    for n, m in sorted(expect["maps"].items()):
-        limit = "--all" if m["len"] <= MAX_SHOWN else "--limit 100"
-        commands += [f"show {n} {limit} --json", f"show {n} --limit 20", f"header {n} --json",
-                     f"header {n}", f"layout {n} --json", f"check {n} --json"]
-    commands += ["layout main.mSmall", "check main.mSmall"]
-    try:
-        problems, _ = _compare(binary, target, commands)
-    finally:
-        fx.stop(proc)
+    def plan(expect: dict[str, Any]) -> list[str]:
+        commands = []
+        for n, m in sorted(expect["maps"].items()):
+            limit = "--all" if m["len"] <= MAX_SHOWN else "--limit 100"
+            commands += [f"show {n} {limit} --json", f"show {n} --limit 20",
+                         f"header {n} --json", f"header {n}", f"layout {n} --json",
+                         f"check {n} --json"]
+        return commands + ["layout main.mSmall", "check main.mSmall"]
+    problems, _, _ = _compare_fixture("maps", tc, mode, tmp_path, plan)
     assert not problems, f"{tc.id} {mode}: {len(problems)} problems\n" + "\n".join(problems)
 
 
@@ -82,17 +93,13 @@ def test_map_commands_equal_lldb(tc: fx.Toolchain, mode: str, tmp_path: Path) ->
 @pytest.mark.parametrize("tc,mode", _params())
 def test_goroutine_commands_equal_lldb_and_runtime_stack(tc: fx.Toolchain, mode: str,
                                                          tmp_path: Path) -> None:
-    binary = fx.build("goroutines", tc)
-    target, expect, proc = fx.start(binary, tmp_path, mode)
+    def plan(expect: dict[str, Any]) -> list[str]:
+        commands = ["goroutines --json --frames", "goroutines", "scan --json", "scan"]
+        for i in sorted(g["id"] for g in expect["goroutines"]):
+            commands += [f"bt -g {i} --json", f"locals -g {i} --json", f"locals -g {i}"]
+        return commands
+    problems, outs, expect = _compare_fixture("goroutines", tc, mode, tmp_path, plan)
     stacks = parse_stacks((tmp_path / "stacks.txt").read_text())
-    ids = sorted(g["id"] for g in expect["goroutines"])
-    commands = ["goroutines --json --frames", "goroutines", "scan --json", "scan"]
-    for i in ids:
-        commands += [f"bt -g {i} --json", f"locals -g {i} --json", f"locals -g {i}"]
-    try:
-        problems, outs = _compare(binary, target, commands)
-    finally:
-        fx.stop(proc)
     gs_list = {g["id"]: g for g in json.loads(outs[0])["goroutines"]}
     for gid, want in stacks.items():
         got = gs_list.get(gid)
@@ -109,15 +116,10 @@ def test_goroutine_commands_equal_lldb_and_runtime_stack(tc: fx.Toolchain, mode:
 @pytest.mark.skipif(gs.GDB is None, reason="gdb is not installed")
 @pytest.mark.parametrize("tc,mode", _params())
 def test_iterator_commands_equal_lldb(tc: fx.Toolchain, mode: str, tmp_path: Path) -> None:
-    binary = fx.build("iterators", tc)
-    target, expect, proc = fx.start(binary, tmp_path, mode)
-    commands = ["iter --json", "iter", "iter main.keepIter --json", "scan --json"]
-    for c in expect["cases"]:
-        commands.append(f"iter --json -g {c['goroutine']}")
-    try:
-        problems, _ = _compare(binary, target, commands)
-    finally:
-        fx.stop(proc)
+    def plan(expect: dict[str, Any]) -> list[str]:
+        return (["iter --json", "iter", "iter main.keepIter --json", "scan --json"] +
+                [f"iter --json -g {c['goroutine']}" for c in expect["cases"]])
+    problems, _, _ = _compare_fixture("iterators", tc, mode, tmp_path, plan)
     assert not problems, f"{tc.id} {mode}: {len(problems)} problems\n" + "\n".join(problems)
 
 
