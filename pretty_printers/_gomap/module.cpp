@@ -14,11 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/go_literal.h"
 #include "core/header_report.h"
-#include "core/heap/mheap.h"
 #include "core/map.h"
-#include "core/map_lookup.h"
 #include "core/map_layout.h"
 #include "core/types.h"
 #include "core/value.h"
@@ -169,28 +166,6 @@ private:
   std::map<uint64_t, const Type *> dynamic_;
 };
 
-// Named types for interface keys (main.P{1, 2}) through a Python callable
-// name -> Type|None; a failing callable finds nothing.
-class PyTypeLookup final : public TypeLookup {
-public:
-  explicit PyTypeLookup(py::object fn) : fn_(std::move(fn)) {}
-  const Type *ByName(const std::string &name) override {
-    if (fn_.is_none())
-      return nullptr;
-    try {
-      py::object r = fn_(name);
-      return r.is_none() ? nullptr : r.cast<const Type *>();
-    } catch (py::error_already_set &) {
-      return nullptr;
-    } catch (const py::cast_error &) {
-      return nullptr;
-    }
-  }
-
-private:
-  py::object fn_;
-};
-
 // Pointer levels for `show`: an explicit --depth, else 1 for text and 0 for JSON.
 int DepthFor(int depth, bool json) { return depth >= 0 ? depth : json ? 0 : 1; }
 
@@ -213,33 +188,6 @@ public:
 private:
   py::object session_obj_;
   std::unique_ptr<EntryCursor> cursor_;
-};
-
-// Streamed output into a Python callable; after a Python exception in it, the
-// rest is dropped and the exception is raised again when the walk is done.
-class PyOutput final : public OutputStream {
-public:
-  explicit PyOutput(py::object write) : write_(std::move(write)) {}
-  void Write(std::string_view bytes) override {
-    if (error)
-      return;
-    PyObject *str = PyUnicode_DecodeUTF8(bytes.data(), Py_ssize_t(bytes.size()), "replace");
-    if (str == nullptr) {
-      error = true;
-      return;
-    }
-    PyObject *r = PyObject_CallFunctionObjArgs(write_.ptr(), str, nullptr);
-    Py_DECREF(str);
-    if (r == nullptr) {
-      error = true;
-      return;
-    }
-    Py_DECREF(r);
-  }
-  bool error = false;
-
-private:
-  py::object write_;
 };
 
 // EXPR resolved to a map: its type, layout and a header that passed its checks.
@@ -274,64 +222,10 @@ public:
                                 renderer);
     return Dump(Json{{"schema", "gomap/1"}, {"map", m}});
   }
-  std::string ShowText(uint64_t offset, uint64_t limit, int depth) {
-    ValueRenderer renderer = session_->Renderer(DepthFor(depth, false));
-    ShowRequest req;
-    req.offset = offset;
-    req.limit = limit;
-    return ShowMapText(session_->memory(), *layout_, type_, header_.address, req, renderer);
-  }
-  // `gomap show` streamed: write(str) is called with each chunk as it is
-  // rendered (GDB's gdb.write, a file's write); returns the summary.
-  py::dict ShowStream(py::object write, bool json, uint64_t offset, uint64_t limit, int depth) {
-    ValueRenderer renderer = session_->Renderer(DepthFor(depth, json));
-    ShowRequest req;
-    req.offset = offset;
-    req.limit = limit;
-    ShowOutput how;
-    how.json = json;
-    PyOutput out(write);
-    ShowSummary s = ShowMapWrite(session_->memory(), *layout_, type_, header_.address, req,
-                                 renderer, how, out);
-    if (out.error)
-      throw py::error_already_set(); // the Python exception write() raised
-    py::dict d;
-    d["has_errors"] = s.has_errors;
-    d["truncated"] = s.truncated;
-    d["entries"] = s.entries;
-    d["cut_values"] = s.cut_values;
-    d["bytes"] = s.bytes;
-    return d;
-  }
   std::string HeaderJsonText() const {
     return Dump(Json{{"schema", "gomap/1"},
                      {"header", HeaderJson(header_, *layout_, type_, header_diags_)}});
   }
-  std::string HeaderTextOut() const {
-    return HeaderText(header_, *layout_, type_, header_diags_);
-  }
-  bool HeaderHasErrors() const { return header_diags_.HasErrors(); }
-
-  // `gomap show 'EXPR[KEY]'`: the key parsed for the map's key type (GomapError
-  // in one line when it does not parse or has the wrong type), looked up, and
-  // rendered as text (`expr` as the user typed it) or as the look-up document.
-  std::string Lookup(const std::string &key_text, const std::string &expr, bool json,
-                     int depth, bool terminated, py::object names) {
-    PyTypeLookup lookup(std::move(names));
-    ParsedLiteral key;
-    std::string error;
-    if (!ParseMapKey(key_text, type_, *layout_, &lookup, &key, &error))
-      throw GomapError(error);
-    if (!terminated)
-      throw GomapError("key " + key_text + " does not parse: missing ']' after the key");
-    LookupResult r = LookupKey(session_->memory(), *layout_, type_, header_.address, key.value,
-                               session_, Limits{});
-    ValueRenderer renderer = session_->Renderer(DepthFor(depth, json));
-    if (json)
-      return Dump(Json{{"schema", "gomap/1"}, {"lookup", LookupJson(r, key.value, renderer)}});
-    return LookupText(r, expr, renderer);
-  }
-
   Cursor Entries(uint64_t max_entries) {
     Limits limits;
     limits.max_entries = max_entries;
@@ -454,7 +348,6 @@ PYBIND11_MODULE(_gomap, m) {
       .def_property_readonly("unsupported", [](const Session &s) {
         return s.version().Known() ? CheckSupported(s.version()) : std::string();
       })
-      .def_property_readonly("interrupted", &Session::interrupted)
       .def(
           "open_map",
           [](py::object self, const Type *map_type, uint64_t addr, bool builtin) {
@@ -473,61 +366,11 @@ PYBIND11_MODULE(_gomap, m) {
                             py::arg("source") = std::string(SourceName(l->source)));
           },
           py::arg("map_type"), py::arg("builtin") = false)
-      .def(
-          "value_json",
-          [](Session &s, const Type *t, uint64_t addr) {
-            ValueRenderer r = s.Renderer();
-            return Dump(r.JsonOrdered(addr, t));
-          },
-          "the gomap/1 JSON of the value of type t at addr (user formatters applied)")
-      .def("value_text", [](Session &s, const Type *t, uint64_t addr) {
-        ValueRenderer r = s.Renderer();
-        return r.Text(addr, t);
-      }, "Go-like text of the value of type t at addr (user formatters applied)")
       .def("render_text", [](Session &s, const Type *t, uint64_t addr) {
         ValueRenderer r = s.Renderer();
         std::string text = r.Text(addr, t);
         return py::make_tuple(text, Dump(DiagList(r.diagnostics())));
       }, "(text, JSON array text of the diagnostics) of the value of type t at addr")
-      .def("handles", [](Session &s, const Type *t) {
-        return t != nullptr && s.formatter() != nullptr && s.formatter()->Handles(*t);
-      }, "whether a user formatter is registered for t")
-      .def(
-          "pointer_json",
-          [](Session &s, uint64_t mheap, const std::vector<std::tuple<uint64_t, uint64_t,
-                                                                     std::string, std::string>>
-                                             &regions,
-             uint64_t addr) {
-            // `gomap pointer ADDR` (core/heap/mheap.h) with the built-in heap
-            // table of the session's Go version, which the LLDB tests check
-            // against each release's DWARF.
-            std::vector<heap::Region> rs;
-            for (const auto &[lo, hi, kind, name] : regions)
-              rs.push_back(heap::Region{lo, hi, kind, name});
-            std::string why;
-            std::optional<heap::HeapLayout> l = heap::BuiltinHeapLayout(s.version(), &why);
-            heap::Mheap h(s.memory(), l ? *l : heap::HeapLayout{}, mheap, std::move(rs));
-            if (!l)
-              h.SetUnavailable(why);
-            else
-              h.Load();
-            Json j = heap::PointerJson(h.ClassifyPointer(addr));
-            j["heap"] = Json{{"available", h.ok()},
-                             {"reason", h.ok() ? Json(nullptr) : Json(h.error())},
-                             {"layout_source", h.layout().source},
-                             {"mheap", nullptr},
-                             {"sweepgen", h.sweepgen()}};
-            char buf[24];
-            std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(mheap));
-            j["heap"]["mheap"] = buf;
-            std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(addr));
-            j["text"] = std::string(buf) + ": " + heap::Evidence(h.ClassifyPointer(addr)) +
-                        (h.ok() ? "" : "\n  (heap not read: " + h.error() + ")");
-            return Json{{"schema", "gomap/1"}, {"pointer", j}}.dump(2);
-          },
-          py::arg("mheap"), py::arg("regions"), py::arg("addr"),
-          "`gomap pointer ADDR`: the gomap/1 pointer document (plus a 'text' line); "
-          "regions: [(lo, hi, kind, name)] of code/global/stack ranges")
       .def("read", [](Session &s, uint64_t addr, size_t n) {
         std::string buf(n, '\0');
         size_t got = s.memory().Read(addr, buf.data(), n);
@@ -544,24 +387,11 @@ PYBIND11_MODULE(_gomap, m) {
       .def_property_readonly("writing", &MapHandle::writing)
       .def_property_readonly("header_diagnostics", &MapHandle::header_diagnostics,
                              "JSON array text of the header's diagnostics")
-      .def_property_readonly("header_has_errors", &MapHandle::HeaderHasErrors)
       .def("show_json", &MapHandle::ShowJson, py::arg("offset") = 0, py::arg("limit") = 64,
            py::arg("depth") = -1,
            "the `gomap show --json` document, as the LLDB plugin prints it; depth: "
            "pointer levels followed (-1: the default, 0 for JSON)")
-      .def("show_text", &MapHandle::ShowText, py::arg("offset") = 0, py::arg("limit") = 64,
-           py::arg("depth") = -1)
-      .def("show_stream", &MapHandle::ShowStream, py::arg("write"), py::arg("json") = false,
-           py::arg("offset") = 0, py::arg("limit") = 64, py::arg("depth") = -1,
-           "`gomap show` (text or --json) handed to write(str) chunk by chunk as it is "
-           "rendered; returns {has_errors, truncated, entries, cut_values, bytes}")
-      .def("lookup", &MapHandle::Lookup, py::arg("key"), py::arg("expr"),
-           py::arg("json") = false, py::arg("depth") = -1, py::arg("terminated") = true,
-           py::arg("names") = py::none(),
-           "`gomap show 'EXPR[KEY]'`: text or the look-up JSON document; names(name) -> "
-           "Type|None resolves named types in interface keys; raises GomapError in one line")
       .def("header_json", &MapHandle::HeaderJsonText)
-      .def("header_text", &MapHandle::HeaderTextOut)
       .def("entries", &MapHandle::Entries, py::arg("max_entries") = UINT64_MAX,
            "a lazy bounded cursor yielding (key_addr, elem_addr)");
 
@@ -572,19 +402,6 @@ PYBIND11_MODULE(_gomap, m) {
       .def_property_readonly("yielded", &Cursor::yielded)
       .def_property_readonly("diagnostics", &Cursor::diagnostics,
                              "JSON array text of the walk's diagnostics");
-
-  m.def(
-      "split_index",
-      [](const std::string &expr) {
-        IndexSuffix sx = SplitIndexSuffix(expr);
-        const char *status = sx.status == IndexSuffix::Status::None ? "none"
-                             : sx.status == IndexSuffix::Status::Ok ? "ok"
-                                                                    : "unterminated";
-        return py::make_tuple(status, sx.prefix, sx.key);
-      },
-      py::arg("expr"),
-      "EXPR[KEY] split: (status 'none'|'ok'|'unterminated', prefix, key); brackets inside "
-      "string and rune literals do not count");
 
   AddCommandBindings(m);
 
