@@ -2,7 +2,10 @@
 times with `continue` between, step with `next`, move with `frame select`/`up`/`down`/
 `thread select` and `gomap goroutine`, and after each move every gomap command must agree
 with what the program recorded about itself at that stop (tests/fixtures/session writes
-stop-N.json before each stop). Nothing may survive a resume."""
+stop-N.json before each stop). Nothing may survive a resume.
+
+Debugger mechanics, not layouts (the cores of every toolchain cover those): the
+REPRESENTATIVE toolchains."""
 from __future__ import annotations
 
 import json
@@ -168,7 +171,10 @@ def check_moves(s: LldbSession, want: dict[str, Any]) -> None:
     assert r["status"] == 2 and "out of range" in r["error"], r
 
 
-@pytest.mark.parametrize("tc", fx.params())
+# One pytest-xdist worker runs the sessions and then test_thread_select_ran (scripts/test
+# passes --dist loadgroup), which reads what they recorded in this process.
+@pytest.mark.xdist_group("lldb_session")
+@pytest.mark.parametrize("tc", fx.representative_params())
 def test_live_session(tc: fx.Toolchain, tmp_path: Path) -> None:
     s = start(tc, tmp_path, SESSION_ENV)
     try:
@@ -192,7 +198,7 @@ def test_live_session(tc: fx.Toolchain, tmp_path: Path) -> None:
         s.close()
 
 
-@pytest.mark.parametrize("tc", fx.params())
+@pytest.mark.parametrize("tc", fx.representative_params())
 def test_next(tc: fx.Toolchain, tmp_path: Path) -> None:
     """`next` at the breakpoint: gomap reads the stop after the step (the closure's write
     shows in m); `step` into work and `finish` out of it; stepping on stays in main.tick /
@@ -232,6 +238,7 @@ def test_next(tc: fx.Toolchain, tmp_path: Path) -> None:
         s.close()
 
 
+@pytest.mark.xdist_group("lldb_session")
 def test_thread_select_ran() -> None:
     """The thread-select check depends on where the scheduler put the spinning goroutine;
     across the toolchains it must have run at least once."""
