@@ -43,6 +43,52 @@ bool CountTable(MemoryReader &mem, const SwissLayout &s, uint64_t data,
   return true;
 }
 
+// Iter.Next returns the entry in slot i of it.group: it.key = group.key(typ, i) and
+// it.elem = group.elem(typ, i), each dereferenced when stored indirectly (table.go);
+// it.group is not moved on before returning. Checked only while the iterator is current:
+// over a grown table or a small map that grew, Next looks the key up again elsewhere.
+// want_slot: the slot Next must have used (small maps: (entryIdx - 1 + entryOffset) % 8),
+// or -1 when any slot will do (a table, where Next may skip ahead before returning).
+void CheckReturnedSlot(MemoryReader &mem, const SwissLayout &s, uint64_t group,
+                       uint64_t key, uint64_t elem, int want_slot, const std::string &where,
+                       uint64_t iter, DiagnosticSink &sink) {
+  std::vector<uint8_t> g(s.group_size);
+  if (s.group_size == 0 || !mem.ReadExact(group, g.data(), g.size()))
+    return; // reported by the callers' own reads
+  auto slot_word = [&](uint64_t off) {
+    return off + 8 <= g.size() ? LoadLE(g.data() + off, 8) : uint64_t(0);
+  };
+  int slot = -1;
+  for (unsigned i = 0; i < kGroupSlots && slot < 0; ++i) {
+    const uint64_t off = s.keys_off + i * s.key_stride;
+    if (s.indirect_key ? slot_word(off) == key : group + off == key)
+      slot = int(i);
+  }
+  if (slot < 0) {
+    sink.Add(DiagCode::Inconsistent, Severity::Error,
+             where + ": it.key = " + Hex(key) + " is not " +
+                 (s.indirect_key ? "the key pointer of any slot" : "a key slot") +
+                 " of it.group " + Hex(group),
+             iter);
+    return;
+  }
+  if (want_slot >= 0 && slot != want_slot) {
+    sink.Add(DiagCode::Inconsistent, Severity::Error,
+             where + ": it.key is slot " + std::to_string(slot) + " of it.group " +
+                 Hex(group) + ", but entryIdx and entryOffset say slot " +
+                 std::to_string(want_slot),
+             iter);
+    return;
+  }
+  const uint64_t eoff = s.elems_off + uint64_t(slot) * s.elem_stride;
+  const uint64_t want_elem = s.indirect_elem ? slot_word(eoff) : group + eoff;
+  if (elem != want_elem)
+    sink.Add(DiagCode::Inconsistent, Severity::Error,
+             where + ": it.elem = " + Hex(elem) + " but slot " + std::to_string(slot) +
+                 " of it.group " + Hex(group) + " holds its elem at " + Hex(want_elem),
+             iter);
+}
+
 bool TableShapeOk(const TableHeader &t) {
   return detail::IsPowerOfTwo(t.capacity) && t.capacity >= kGroupSlots &&
          t.capacity <= (uint64_t(1) << 16) && t.groups_data != 0 &&
@@ -213,6 +259,10 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
     for (uint64_t e = 0; e < entry_idx && e < kGroupSlots; ++e)
       if (CtrlFull(CtrlByte(ctrl, unsigned((e + entry_offset) % kGroupSlots))))
         ++returned;
+    if (stale.empty() && entry_idx >= 1)
+      CheckReturnedSlot(mem, s, group, get("key"), get("elem"),
+                        int((entry_idx - 1 + entry_offset) % kGroupSlots), where, r->address,
+                        r->diags);
   } else {
     if (!have_tab) {
       r->diags.Add(DiagCode::Inconsistent, Severity::Error,
@@ -245,6 +295,9 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
                          std::to_string(ngroups) + " groups of it.tab " + Hex(tab) +
                          " at " + Hex(th.groups_data),
                      group);
+      else if (stale.empty())
+        CheckReturnedSlot(mem, s, group, get("key"), get("elem"), -1, where, r->address,
+                          r->diags);
     }
     // Tables before it.tab: logical directory indexes [0, dirIdx), each
     // table once, advancing by 1 << (globalDepth - localDepth) (nextDirIdx).

@@ -315,8 +315,11 @@ def iterator_cases(tc: fx.Toolchain, tmp_path: Path) -> tuple[Path, Path, list[C
     cases = [
         c("key = nil mid-table (claims finished)", 0x00, u64(0),
           ["key is nil but", "finished"]),
-        # it.key / it.elem against the slot of it.group: not validated yet (see the
-        # issue note); elem = nil under key = nil is.
+        # it.key / it.elem against the slots of it.group (Next returns from it.group).
+        c("key = it.group's ctrl word, no key slot", 0x00, u64(ptr("group.data")),
+          ["is not a key slot of it.group"]),
+        c("elem unmapped, not its key's slot's elem", 0x08, u64(UNMAPPED),
+          ["it.elem = 0x10000 but slot", "holds its elem at"]),
         c("typ unmapped", 0x10, u64(UNMAPPED), ["0x10000"], {1, 2}),
         c("m unmapped", 0x18, u64(UNMAPPED), ["it.m = 0x10000 is unreadable"]),
         c("entryOffset = 2^63 + 5", 0x20, u64((1 << 63) + 5), ["returned", "entryOffset"],

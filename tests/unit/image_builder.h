@@ -256,6 +256,13 @@ public:
     ASSERT_NE(f, nullptr) << name;
     img_.Write(table + f->offset, &v, f->size);
   }
+  // Where slot `slot` of a group stores its key and its elem (the pointers, if indirect).
+  uint64_t KeyAddr(uint64_t group, int slot) const {
+    return group + s_.keys_off + slot * s_.key_stride;
+  }
+  uint64_t ElemAddr(uint64_t group, int slot) const {
+    return group + s_.elems_off + slot * s_.elem_stride;
+  }
   uint64_t TableField(const char *name) const {
     return s_.table.Find(name)->offset;
   }

@@ -256,11 +256,33 @@ TEST(SwissIter, SmallMap) {
   ii.Set(it, "dirIdx", uint64_t(-1));
   ii.Set(it, "group.data", g);
   ii.Set(it, "entryIdx", 4); // returned slots 3, 4, 6
+  ii.Set(it, "key", f.sb.KeyAddr(g, 6));
+  ii.Set(it, "elem", f.sb.ElemAddr(g, 6));
   IterReport r = f.Decode(it);
   ASSERT_TRUE(r.returned_known) << DiagText(r.diags.items());
   EXPECT_EQ(r.returned, 3u);
   EXPECT_TRUE(r.exact);
   EXPECT_EQ(r.relation, "current");
+  EXPECT_FALSE(r.diags.HasErrors()) << DiagText(r.diags.items());
+  // it.key on another slot than entryIdx/entryOffset say; it.elem of another slot.
+  ii.Set(it, "key", f.sb.KeyAddr(g, 4));
+  IterReport k = f.Decode(it);
+  EXPECT_NE(FindDiag(k.diags.items(), DiagCode::Inconsistent,
+                     "it.key is slot 4 of it.group"),
+            nullptr)
+      << DiagText(k.diags.items());
+  ii.Set(it, "key", f.sb.KeyAddr(g, 6));
+  ii.Set(it, "elem", f.sb.ElemAddr(g, 3));
+  IterReport e = f.Decode(it);
+  EXPECT_NE(FindDiag(e.diags.items(), DiagCode::Inconsistent, "holds its elem at"), nullptr)
+      << DiagText(e.diags.items());
+  // A key pointer into no slot of the group.
+  ii.Set(it, "key", 0xc000001000);
+  IterReport n = f.Decode(it);
+  EXPECT_NE(FindDiag(n.diags.items(), DiagCode::Inconsistent, "is not a key slot of it.group"),
+            nullptr)
+      << DiagText(n.diags.items());
+  ii.Set(it, "elem", f.sb.ElemAddr(g, 6));
   // entryIdx past the group is corrupt.
   ii.Set(it, "entryIdx", 40);
   IterReport bad = f.Decode(it);
@@ -365,9 +387,22 @@ TEST(SwissIter, GroupOutsideItsTableIsInconsistent) {
   ii.Set(it, "tab", t0);
   ii.Set(it, "group.data", f.sb.GroupAddr(t0, 1));
   ii.Set(it, "entryIdx", 2);
+  ii.Set(it, "key", f.sb.KeyAddr(f.sb.GroupAddr(t0, 1), 1));
+  ii.Set(it, "elem", f.sb.ElemAddr(f.sb.GroupAddr(t0, 1), 1));
   IterReport ok = f.Decode(it);
-  EXPECT_EQ(FindDiag(ok.diags.items(), DiagCode::Inconsistent, "group.data"), nullptr)
-      << DiagText(ok.diags.items());
+  EXPECT_FALSE(ok.diags.HasErrors()) << DiagText(ok.diags.items());
+  // In a table any slot of it.group will do (Next may skip ahead), but only a slot of it.
+  ii.Set(it, "key", f.sb.KeyAddr(f.sb.GroupAddr(t0, 0), 1));
+  IterReport other = f.Decode(it);
+  EXPECT_NE(FindDiag(other.diags.items(), DiagCode::Inconsistent, "is not a key slot"), nullptr)
+      << DiagText(other.diags.items());
+  // Over a table replaced by a grow Next looks the key up elsewhere: not checked.
+  f.sb.Field(t0, "index", uint64_t(-1));
+  IterReport grown = f.Decode(it);
+  EXPECT_EQ(FindDiag(grown.diags.items(), DiagCode::Inconsistent, "is not a key slot"), nullptr)
+      << DiagText(grown.diags.items());
+  f.sb.Field(t0, "index", 0);
+  ii.Set(it, "key", f.sb.KeyAddr(f.sb.GroupAddr(t0, 1), 1));
   ii.Set(it, "group.data", m); // the map header, not a group
   IterReport r = f.Decode(it);
   EXPECT_NE(FindDiag(r.diags.items(), DiagCode::Inconsistent, "is not one of the 2 groups"),
