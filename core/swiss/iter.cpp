@@ -49,12 +49,10 @@ bool CountTable(MemoryReader &mem, const SwissLayout &s, uint64_t data,
 // over a grown table or a small map that grew, Next looks the key up again elsewhere.
 // want_slot: the slot Next must have used (small maps: (entryIdx - 1 + entryOffset) % 8),
 // or -1 when any slot will do (a table, where Next may skip ahead before returning).
-void CheckReturnedSlot(MemoryReader &mem, const SwissLayout &s, uint64_t group,
+// g: the group's bytes (s.group_size of them, read at `group`).
+void CheckReturnedSlot(const SwissLayout &s, uint64_t group, const std::vector<uint8_t> &g,
                        uint64_t key, uint64_t elem, int want_slot, const std::string &where,
                        uint64_t iter, DiagnosticSink &sink) {
-  std::vector<uint8_t> g(s.group_size);
-  if (s.group_size == 0 || !mem.ReadExact(group, g.data(), g.size()))
-    return; // reported by the callers' own reads
   auto slot_word = [&](uint64_t off) {
     return off + 8 <= g.size() ? LoadLE(g.data() + off, 8) : uint64_t(0);
   };
@@ -260,7 +258,7 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
       if (CtrlFull(CtrlByte(ctrl, unsigned((e + entry_offset) % kGroupSlots))))
         ++returned;
     if (stale.empty() && entry_idx >= 1)
-      CheckReturnedSlot(mem, s, group, get("key"), get("elem"),
+      CheckReturnedSlot(s, group, g, get("key"), get("elem"),
                         int((entry_idx - 1 + entry_offset) % kGroupSlots), where, r->address,
                         r->diags);
   } else {
@@ -295,8 +293,9 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
                          std::to_string(ngroups) + " groups of it.tab " + Hex(tab) +
                          " at " + Hex(th.groups_data),
                      group);
-      else if (stale.empty())
-        CheckReturnedSlot(mem, s, group, get("key"), get("elem"), -1, where, r->address,
+      else if (std::vector<uint8_t> g(s.group_size);
+               stale.empty() && mem.ReadExact(group, g.data(), g.size()))
+        CheckReturnedSlot(s, group, g, get("key"), get("elem"), -1, where, r->address,
                           r->diags);
     }
     // Tables before it.tab: logical directory indexes [0, dirIdx), each
