@@ -119,12 +119,15 @@ std::vector<MapCallSite> FindMapCalls(CodeReader &code, uint64_t pc,
     std::vector<uint8_t> bytes(len);
     bytes.resize(code.ReadCode(item.fn.entry, bytes.data(), len));
     // The loops around pc in the scanned frame's function: a call between a
-    // loop's head and its backward jump runs again.
+    // loop's head and its backward jump runs again. A jump back to the entry is
+    // not a loop: it ends the stack-growth epilogue (call runtime.morestack*,
+    // jmp to the entry) of every function with a stack check, which is every
+    // function that calls another, and would put the whole function ahead.
     std::vector<std::pair<uint64_t, uint64_t>> loops;
     if (item.depth == 0)
       for (const auto &[from, to] : DecodeBackwardJumps(bytes.data(), bytes.size(),
                                                         item.fn.entry))
-        if (to <= pc && pc < from)
+        if (to != item.fn.entry && to <= pc && pc < from)
           loops.push_back({to, from});
     auto ahead = [&](uint64_t at) {
       if (item.ahead || at > pc)

@@ -176,18 +176,38 @@ TEST(MapCalls, CallsAheadOfThePcInLoopsAndCallees) {
   EXPECT_EQ(by["runtime.mapassign_fast64"]->type_word, kDesc);
   EXPECT_EQ(by["runtime.mapaccess1_fast64"]->where.function, "main.f");
 
-  // The same code in a loop: the read before pc runs again.
+  // The same code in a loop (its head past the stack check): the read before pc
+  // runs again.
   Code g{0x404000, {}};
+  g.Pad(4);
+  uint64_t head = g.at();
   g.LeaAx(kDesc);
   g.Call(0x402100);
   uint64_t gpc = g.at();
   g.Call(0x402200);
-  g.Jmp(0x404000);
+  g.Jmp(head);
   fc.Add("main.g", g);
   calls = FindMapCalls(fc, gpc, &AnyUser);
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_TRUE(calls[0].ahead);
   EXPECT_EQ(calls[0].role, "read");
+
+  // No loop, but the stack-growth epilogue (call runtime.morestack_noctxt, jmp to
+  // the entry): the read before pc does not run again.
+  fc.Stub("runtime.morestack_noctxt", 0x402300);
+  Code h{0x405000, {}};
+  h.Pad(4);
+  h.LeaAx(kDesc);
+  h.Call(0x402100);
+  uint64_t hpc = h.at();
+  h.Call(0x402200);
+  h.Ret();
+  h.Call(0x402300);
+  h.Jmp(0x405000);
+  fc.Add("main.h", h);
+  calls = FindMapCalls(fc, hpc, &AnyUser);
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_FALSE(calls[0].ahead);
 }
 
 TEST(Triage, FatalFromTheBacklogRing) {
@@ -228,15 +248,18 @@ protected:
   }
   // A user function at `entry` that reads or writes the map in a loop (or
   // makes no map call at all); returns the pc of its call to runtime.chanrecv1.
+  // A loop whose head follows a stack check (4 bytes here), as in Go code.
   uint64_t UserLoop(const std::string &name, uint64_t entry, uint64_t map_fn) {
     Code c{entry, {}};
+    c.Pad(4);
+    const uint64_t head = c.at();
     if (map_fn) {
       c.LeaAx(kDesc);
       c.Call(map_fn);
     }
     uint64_t pc = c.at();
     c.Call(0x402300);
-    c.Jmp(entry);
+    c.Jmp(head);
     code.Add(name, c);
     return pc;
   }
