@@ -1,4 +1,5 @@
 // `gomap show` and `gomap header`: a map's entries, and its header fields.
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -67,6 +68,29 @@ bool DepthOption(const ParsedArgs &args, RenderOptions *opts, std::string *error
   if (!UintOption(args, "depth", &depth, error))
     return false;
   opts->pointer_depth = int(std::min(depth, kMaxDepth));
+  return true;
+}
+
+// The longest string --max-string accepts (the work budget of one value).
+constexpr uint64_t kMaxStringCap = RenderOptions{}.max_total_string_bytes;
+
+// Bytes of each string rendered: --max-string N, else for text the debugger's
+// own cap (LLDB target.max-string-summary-length, GDB print characters/elements)
+// and for --json the renderer's 1 MiB, which scripts rely on.
+bool StringOption(Host &host, const ParsedArgs &args, RenderOptions *opts, std::string *error) {
+  uint64_t n = opts->max_string_bytes;
+  if (!args.Has("json")) {
+    uint64_t own = host.MaxStringLength();
+    if (own)
+      n = std::min(own, n);
+  }
+  if (!UintOption(args, "max-string", &n, error))
+    return false;
+  if (n == 0 || n > kMaxStringCap) {
+    *error = "--max-string: between 1 and " + std::to_string(kMaxStringCap) + " bytes";
+    return false;
+  }
+  opts->max_string_bytes = n;
   return true;
 }
 
@@ -216,6 +240,12 @@ public:
                     {"all", 'a', false, "show every entry"},
                     {"depth", 'd', true,
                      "pointer levels to follow to the pointee (default 1; 0 with --json)"},
+                    {"max-string", 0, true,
+                     "bytes of each string (default: the debugger's string limit; 1 MiB "
+                     "with --json)"},
+                    {"max-output", 0, true,
+                     "bytes of output after which no more entries are shown (default 4 GiB; "
+                     "0: none)"},
                     {"output", 'o', true,
                      "write the map to FILE as it is rendered ('-': the debugger's stdout)"},
                     kBuiltin, kGoroutine, kFrame},
@@ -243,8 +273,10 @@ protected:
       return false;
     if (args.Has("all"))
       req.limit = UINT64_MAX;
+    if (!UintOption(args, "max-output", &req.max_output, error))
+      return false;
     RenderOptions opts;
-    if (!DepthOption(args, &opts, error))
+    if (!DepthOption(args, &opts, error) || !StringOption(host, args, &opts, error))
       return false;
     IndexSuffix sx = SplitIndexSuffix(args.positional[0]);
     if (sx.status != IndexSuffix::Status::None) {

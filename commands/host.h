@@ -68,6 +68,10 @@ public:
   virtual std::unique_ptr<ValueFormatter> Formatters() = 0;
   // Called once per command that reads the process (LLDB: let SIGURG pass).
   virtual void Prepare() {}
+  // The debugger's own cap on the characters of a string it prints (LLDB:
+  // target.max-string-summary-length; GDB: print characters, else print
+  // elements); 0 when unlimited. The default of `show`'s text output.
+  virtual uint64_t MaxStringLength() { return 0; }
 };
 
 // The output of one command. Both debuggers get the same bytes.

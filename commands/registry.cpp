@@ -9,7 +9,8 @@ const std::vector<Registration> &Registry() {
      "Show the plugin, debugger and target Go versions and the map implementation.",
      "gomap version [--json]"},
     {"show", NewShowCommand, "Show a Go map: a header line and its entries.",
-     "gomap show EXPR [-g ID] [-f K] [--limit N] [--offset K] [--all] [--json]\n"
+     "gomap show EXPR [-g ID] [-f K] [--limit N] [--offset K] [--all] [--depth N]\n"
+     "           [--max-string N] [--max-output BYTES] [--json]\n"
      "EXPR resolves as Go scopes names, from the selected frame (the debugger's, or\n"
      "'gomap goroutine'/'gomap frame'; -g/-f override): its locals, parameters and closure\n"
      "captures, then its package's variables, then a qualified name (main.cache,\n"

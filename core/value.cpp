@@ -117,11 +117,12 @@ public:
 
   // Reads the header (on_header is then called once) and visits entries
   // [offset, offset+limit), peeking one more to learn whether the map
-  // continues. *truncated: entries were left out.
+  // continues; visit returning false (the output budget) ends the walk there.
+  // *truncated: entries were left out.
   void WalkMap(MemoryReader &mem, const MapLayout &layout, const Type *map_type, uint64_t addr,
                const ShowRequest &req, MapWalkInfo &info, DiagnosticSink &sink, bool *truncated,
                const std::function<void()> &on_header,
-               const std::function<void(const MapEntry &)> &visit);
+               const std::function<bool(const MapEntry &)> &visit);
   // A map object (top: the shown map, whose diagnostics also list what
   // rendering its keys and values met) through the sink.
   void MapObject(MemoryReader &mem, const MapLayout &layout, const Type *map_type, uint64_t addr,
@@ -306,6 +307,7 @@ private:
   uint64_t string_bytes_ = 0;
   bool budget_reported_ = false;
   bool string_budget_reported_ = false;
+  bool string_cut_reported_ = false; // for the whole render, not per value
   uint64_t cuts_ = 0; // values cut by a per-value limit
   int hops_ = 0;      // pointers followed on the current path
   std::vector<std::pair<uint64_t, const Type *>> followed_; // their pointees
@@ -369,12 +371,18 @@ void RenderImpl::WalkString(uint64_t addr) {
     }
   }
   bool cut = n < len;
-  if (len > opt_.max_string_bytes)
+  // Said once: with a debugger's display limit (show's text default) most long
+  // strings are cut, and a line each would crowd out the findings. Every cut is
+  // still marked where it is and counted (cut_values).
+  if (len > opt_.max_string_bytes && !string_cut_reported_) {
+    string_cut_reported_ = true;
     diags_.Add(DiagCode::Truncated, Severity::Info,
                "string at " + HexAddr(addr) + ": rendered " +
                    std::to_string(opt_.max_string_bytes) + " of " + std::to_string(len) +
-                   " bytes",
+                   " bytes; longer strings are cut at " +
+                   std::to_string(opt_.max_string_bytes) + " bytes (--max-string)",
                addr);
+  }
   if (n == 0) {
     if (cut)
       ++cuts_;
@@ -841,7 +849,7 @@ void RenderImpl::WalkMap(MemoryReader &mem, const MapLayout &layout, const Type 
                          uint64_t addr, const ShowRequest &req, MapWalkInfo &info,
                          DiagnosticSink &sink, bool *truncated,
                          const std::function<void()> &on_header,
-                         const std::function<void(const MapEntry &)> &visit) {
+                         const std::function<bool(const MapEntry &)> &visit) {
   info.address = addr;
   info.type = MapTypeName(map_type, layout);
   info.impl = layout.impl;
@@ -920,7 +928,16 @@ void RenderImpl::WalkMap(MemoryReader &mem, const MapLayout &layout, const Type 
     }
     if (seen >= req.offset) {
       const uint64_t before = unreadable_values_;
-      visit(e);
+      if (!visit(e)) {
+        sink.Add(DiagCode::Truncated, Severity::Warning,
+                 "map at " + HexAddr(addr) + ": output budget of " +
+                     std::to_string(req.max_output) + " bytes reached after " +
+                     std::to_string(seen + 1 - req.offset) + " entries (of " +
+                     std::to_string(hdr.len) + "); --max-output raises it",
+                 addr);
+        more = true;
+        break;
+      }
       run = unreadable_values_ > before ? run + 1 : 0;
       if (run >= kMaxUnreadableRun) {
         sink.Add(DiagCode::Implausible, Severity::Error,
@@ -977,8 +994,10 @@ void RenderImpl::MapObject(MemoryReader &mem, const MapLayout &layout, const Typ
         Value(e.elem_addr, elem, depth);
         sink_->EndEntry();
         ++entries;
-        if (buf != nullptr)
-          buf->MaybeFlush();
+        if (buf == nullptr)
+          return true;
+        buf->MaybeFlush();
+        return !(top && req.max_output && buf->size() >= req.max_output);
       });
   if (!top && truncated)
     ++cuts_; // a nested map past nested_map_entries is a cut value too
@@ -1014,6 +1033,7 @@ void RenderImpl::ShowText(MemoryReader &mem, const MapLayout &layout, const Type
   DiagnosticSink walk_sink(req.limits.max_diagnostics);
   bool truncated = false;
   uint64_t entries = 0;
+  bool budget_hit = false;
   std::string &out = buf.str();
   WalkMap(
       mem, layout, map_type, addr, req, info, walk_sink, &truncated,
@@ -1044,8 +1064,12 @@ void RenderImpl::ShowText(MemoryReader &mem, const MapLayout &layout, const Type
         out += '\n';
         ++entries;
         buf.MaybeFlush();
+        budget_hit = req.max_output && buf.size() >= req.max_output;
+        return !budget_hit;
       });
-  if (truncated)
+  if (budget_hit)
+    out += "  ... (output budget reached; use --max-output or --offset/--limit)\n";
+  else if (truncated)
     out += "  ... (more entries; use --offset/--limit or --all)\n";
   auto line = [&](const Diagnostic &d) {
     out += "  ";

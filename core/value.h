@@ -116,6 +116,11 @@ struct ShowRequest {
   uint64_t offset = 0;  // entries to skip
   uint64_t limit = 64;  // entries to render (UINT64_MAX for --all)
   Limits limits;        // work caps of the walk
+  // Bytes of streamed output (ShowMapWrite) after which no further entry is
+  // rendered: the walk ends with a truncated diagnostic and "truncated": true.
+  // It protects the debugger from a walk over garbage (a wrong --type: 1 MiB
+  // strings from readable memory); 0: none.
+  uint64_t max_output = uint64_t(4) << 30;
 };
 
 // The gomap/1 map object:

@@ -6,6 +6,7 @@
 #include "lldb/API/SBError.h"
 #include "lldb/API/SBFileSpec.h"
 #include "lldb/API/SBFrame.h"
+#include "lldb/API/SBStructuredData.h"
 #include "lldb/API/SBSymbol.h"
 #include "lldb/API/SBSymbolContextList.h"
 #include "lldb/API/SBThread.h"
@@ -23,7 +24,12 @@ const char *const kRegNames[] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp"
 } // namespace
 
 LldbHost::LldbHost(lldb::SBDebugger dbg)
-    : target_(dbg.GetSelectedTarget()), process_(target_.GetProcess()) {}
+    : debugger_(dbg), target_(dbg.GetSelectedTarget()), process_(target_.GetProcess()) {}
+
+uint64_t LldbHost::MaxStringLength() {
+  lldb::SBStructuredData s = debugger_.GetSetting("target.max-string-summary-length");
+  return s.IsValid() ? s.GetUnsignedIntegerValue(0) : 0;
+}
 
 std::string LldbHost::Version() { return lldb::SBDebugger::GetVersionString(); }
 

@@ -33,8 +33,10 @@ public:
   uint64_t SymbolAddress(const std::string &name) override;
   std::unique_ptr<ValueFormatter> Formatters() override;
   void Prepare() override;
+  uint64_t MaxStringLength() override;
 
 private:
+  lldb::SBDebugger debugger_;
   lldb::SBTarget target_;
   lldb::SBProcess process_;
 };

@@ -158,6 +158,19 @@ public:
     }
   }
 
+  uint64_t MaxStringLength() override {
+    try {
+      if (!py::hasattr(obj_, "max_string_length"))
+        return 0;
+      py::object r = obj_.attr("max_string_length")();
+      return r.is_none() ? 0 : r.cast<uint64_t>();
+    } catch (py::error_already_set &e) {
+      Note(e);
+    } catch (const std::exception &) {
+    }
+    return 0;
+  }
+
   bool interrupted() const { return interrupted_; }
 
 private:

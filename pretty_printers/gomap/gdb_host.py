@@ -203,6 +203,21 @@ class GdbHost:
     def prepare(self) -> None:
         prepare_signals()
 
+    def max_string_length(self) -> Optional[int]:
+        """GDB's own cap on a printed string: `print characters` (GDB 14+; its
+        default, "elements", defers to `print elements`), else `print elements`;
+        None when unlimited."""
+        for name in ("print characters", "print elements"):
+            try:
+                v = gdb.parameter(name)
+            except RuntimeError:
+                continue
+            if isinstance(v, int) and not isinstance(v, bool):
+                return v if v > 0 else None
+            if v is None:  # unlimited
+                return None
+        return None
+
 
 _exit_status: Optional[int] = None
 

@@ -28,8 +28,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any):
     outcome = yield
     report = outcome.get_result()
     params = getattr(getattr(item, "callspec", None), "params", {})
-    tc = params.get("tc")
-    if isinstance(tc, fx.Toolchain):
+    # The toolchain parameter, of the test (tc) or of a parametrized fixture.
+    tc = next((v for v in params.values() if isinstance(v, fx.Toolchain)), None)
+    if tc is not None:
         report.user_properties.append(("toolchain", tc.id))
     for n in NOTES[_notes_sent:]:
         report.user_properties.append(("note", n))

@@ -49,6 +49,7 @@ class Case:
     expect: list[tuple[int, set[int], list[str]]] = field(default_factory=list)
     core: Callable[[Path, Path], Path] | None = None  # builds the bad core instead of patches
     binary: Path | None = None
+    max_output: int = 0  # bytes of output each command may print (0: not bounded here)
 
 
 def run_case(binary: Path, core: Path, c: Case) -> tuple[list[dict[str, Any]], str]:
@@ -69,6 +70,7 @@ def run_case(binary: Path, core: Path, c: Case) -> tuple[list[dict[str, Any]], s
     assert len(results) == len(c.commands), (
         f"{c.name}: {len(results)} results for {len(c.commands)} commands "
         f"(exit {m.returncode}): {errors[-2000:]}")
+    figures += f", {sum(len(r.get('output') or '') for r in results)} bytes printed"
     assert m.rss_mib < MAX_RSS_MB, figures
     return results, figures
 
@@ -83,6 +85,9 @@ def problems_of(c: Case, results: list[dict[str, Any]]) -> list[str]:
                             f"{sorted(statuses)}: {text[:600]}")
         elif not any(n in text for n in needles):
             problems.append(f"{c.name}: `{r['command']}`: none of {needles} in {text[:800]}")
+        if c.max_output and len(r.get("output") or "") > c.max_output:
+            problems.append(f"{c.name}: `{r['command']}` printed {len(r['output'])} bytes, "
+                            f"more than {c.max_output}")
         if r["status"] == 2:
             lines = [ln for ln in (r.get("error") or "").splitlines() if ln.strip()]
             if len(lines) != 1:
@@ -120,6 +125,13 @@ def common_cases(tc: fx.Toolchain, expect: dict[str, Any], other: Path | None) -
         Case("wrong --type on the 100k-entry map",
              [f"show {big} --type 'map[string]string' --all --json"],
              expect=[(0, {0, 1, 2}, ["wrong type?", "claims", "implausible", "not in readable"])]),
+        # Text, with LLDB's default string limit (1024 bytes): garbage string headers
+        # that point at readable memory print 1 KiB each, not 1 MiB (this printed 52 MB
+        # on go1.26.8 before show's text took the debugger's limit).
+        Case("wrong --type on the 100k-entry map, text",
+             [f"show {big} --type 'map[string]int' --all"], max_output=8 << 20,
+             expect=[(0, {0, 1, 2}, ["wrong type?", "claims", "implausible", "not in readable",
+                                     "inconsistent"])]),
         Case("truncated core (first 60%)", ["show main.mSmall --json", "check main.mSmall"],
              core=truncated,
              expect=[(0, {0, 1, 2}, ['"entries"', "error", "unreadable", "cannot"]),

@@ -392,6 +392,22 @@ TEST_F(ValueTest, StringsCutAtMaxBytes) {
   EXPECT_EQ(J(kData + 16, string_), (json{{"cut", "abc"}, {"len", 6}}));
 }
 
+TEST_F(ValueTest, StringCutsMarkedEachSaidOnce) {
+  opts_.max_string_bytes = 2;
+  Type *arr = ArrayOf(string_, 3);
+  Bytes b;
+  PutString(b, 0, kHeap, "abcd");
+  PutString(b, 16, kHeap + 0x100, "xy");
+  PutString(b, 32, kHeap + 0x200, "efgh");
+  mem_.Map(kData, b.vec());
+  ValueRenderer r = Renderer();
+  EXPECT_EQ(r.Text(kData, arr), "[3]string{\"ab\"..., \"xy\", \"ef\"...}");
+  size_t cuts = 0;
+  for (const auto &d : r.diagnostics().items())
+    cuts += d.code == DiagCode::Truncated;
+  EXPECT_EQ(cuts, 1u); // both cuts are marked where they are
+}
+
 TEST_F(ValueTest, StringsUnreadable) {
   Bytes b;
   b.U64(0, kHole).U64(8, 5);              // bytes unmapped
@@ -1311,4 +1327,36 @@ TEST_F(FormatterTest, WorkBudgetBoundsFormatterCalls) {
 }
 
 } // namespace
+// --max-output: the entry that reaches the budget is the last one; said once.
+TEST_F(ShowMapTest, OutputBudgetEndsTheWalk) {
+  BuildSmallMap(8);
+  auto write = [&](uint64_t budget, bool as_json) {
+    ValueRenderer r = Renderer();
+    ShowRequest req;
+    req.limit = UINT64_MAX;
+    req.max_output = budget;
+    std::string s;
+    StringStream out(s);
+    ShowOutput how;
+    how.json = as_json;
+    ShowMapWrite(mem_, layout_, map_type_, kMap, req, r, how, out);
+    return s;
+  };
+  json cut = json::parse(write(1, true))["map"];
+  EXPECT_EQ(cut["entries"].size(), 1u);
+  EXPECT_EQ(cut["truncated"], true);
+  ASSERT_EQ(cut["diagnostics"].size(), 1u);
+  EXPECT_EQ(cut["diagnostics"][0]["code"], "truncated");
+  EXPECT_NE(cut["diagnostics"][0]["message"].get<std::string>().find(
+                "output budget of 1 bytes reached after 1 entries (of 8); --max-output"),
+            std::string::npos);
+  json all = json::parse(write(0, true))["map"];
+  EXPECT_EQ(all["entries"].size(), 8u);
+  EXPECT_EQ(all["truncated"], false);
+  std::string text = write(1, false);
+  EXPECT_NE(text.find("  ... (output budget reached; use --max-output"), std::string::npos);
+  EXPECT_EQ(text.find("more entries"), std::string::npos);
+  EXPECT_EQ(write(0, false).find("budget"), std::string::npos);
+}
+
 } // namespace gomap
