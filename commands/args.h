@@ -14,7 +14,7 @@ struct OptionSpec {
   const char *long_name; // "limit"
   char short_name;       // 'n', or 0
   bool takes_value;
-  const char *help;      // one line
+  const char *help; // one line
 };
 
 struct ParsedArgs {

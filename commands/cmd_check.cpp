@@ -1,8 +1,8 @@
 // `gomap check`: integrity checks on one map (header, structure, every entry)
 // and its iterators on the goroutine stacks, as diagnostics.
+#include "commands/command_support.h"
 #include "core/check.h"
 #include "core/value.h"
-#include "commands/command_support.h"
 
 namespace gomap::commands {
 
@@ -29,15 +29,12 @@ public:
              kBuiltin,
              kGoroutine,
              kFrame,
-             {"no-iterators", 0, false,
-              "do not scan goroutine stacks for iterators over the map"},
-             {"no-heap", 0, false,
-              "do not classify the map's pointers against the Go heap"}},
+             {"no-iterators", 0, false, "do not scan goroutine stacks for iterators over the map"},
+             {"no-heap", 0, false, "do not classify the map's pointers against the Go heap"}},
             1, 1) {}
 
 protected:
-  bool Run(Host &host, const ParsedArgs &args,
-           Result &result, std::string *error) override {
+  bool Run(Host &host, const ParsedArgs &args, Result &result, std::string *error) override {
     // A header that fails its invariants is a finding here, not a refusal.
     MapTarget mt;
     if (!ResolveMapRef(host, args, &mt, error))
@@ -47,33 +44,28 @@ protected:
     std::unique_ptr<heap::Mheap> heap;
     if (!args.Has("no-heap"))
       heap = MakeHeap(mt.ctx, args.Has("builtin-layout"));
-    CheckReport r =
-        CheckMap(gt.memory(), *mt.layout, mt.ref.header, Limits{}, heap.get());
+    CheckReport r = CheckMap(gt.memory(), *mt.layout, mt.ref.header, Limits{}, heap.get());
     r.header.address = mt.ref.header;
 
     // Iterators over this map (range loops, reflect.MapIter) on the stacks:
     // their findings (dangling-iterator, corrupt positions) belong to it.
     Json iters = Json::array();
     std::string scan_error;
-    const bool scan =
-        !args.Has("no-iterators") && r.header_ok && mt.ref.header != 0;
+    const bool scan = !args.Has("no-iterators") && r.header_ok && mt.ref.header != 0;
     if (scan) {
       std::vector<MapIterator> found;
-      if (IteratorsOfMap(host, args.Has("builtin-layout"), mt.ref.header, &found,
-                         &scan_error)) {
+      if (IteratorsOfMap(host, args.Has("builtin-layout"), mt.ref.header, &found, &scan_error)) {
         for (const MapIterator &it : found) {
           const std::string where = IteratorWhere(it);
           DiagnosticSink prefixed;
           for (const Diagnostic &d : it.report.diags.items())
-            prefixed.Add(d.code, d.severity, where + ": " + d.message,
-                         d.address);
+            prefixed.Add(d.code, d.severity, where + ": " + d.message, d.address);
           MergeDiagnostics(r.diags, prefixed);
           if (heap)
             CheckIterPointers(*heap, *mt.layout, it.report, where, &r);
           iters.push_back(
               Json{{"address", HexAddr(it.address)},
-                   {"goroutine",
-                    it.goroutine >= 0 ? Json(it.goroutine) : Json(nullptr)},
+                   {"goroutine", it.goroutine >= 0 ? Json(it.goroutine) : Json(nullptr)},
                    {"frame", it.frame >= 0 ? Json(it.frame) : Json(nullptr)},
                    {"function", it.function},
                    {"relation", it.report.relation},
@@ -97,8 +89,7 @@ protected:
     } else {
       std::string text = CheckText(r, *mt.layout, mt.ref.type);
       if (!iters.empty())
-        text += "  " + std::to_string(iters.size()) + " iterator" +
-                (iters.size() == 1 ? "" : "s") +
+        text += "  " + std::to_string(iters.size()) + " iterator" + (iters.size() == 1 ? "" : "s") +
                 " over this map on goroutine stacks\n";
       if (!scan_error.empty())
         text += "  (iterators not scanned: " + scan_error + ")\n";
@@ -111,8 +102,6 @@ protected:
 
 } // namespace
 
-std::unique_ptr<Subcommand> NewCheckCommand() {
-  return std::make_unique<CheckCommand>();
-}
+std::unique_ptr<Subcommand> NewCheckCommand() { return std::make_unique<CheckCommand>(); }
 
 } // namespace gomap::commands

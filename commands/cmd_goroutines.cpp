@@ -2,10 +2,10 @@
 // their backtraces (plugin/goroutines.cpp), in text or gomap/1 JSON.
 #include <sstream>
 
-#include "core/value.h"
 #include "commands/command_support.h"
 #include "commands/goroutines.h"
 #include "commands/selection.h"
+#include "core/value.h"
 
 namespace gomap::commands {
 
@@ -75,13 +75,13 @@ class GoroutinesCommand : public Subcommand {
 public:
   GoroutinesCommand()
       : Subcommand("goroutines",
-                   {kJson, {"frames", 0, false, "include every goroutine's backtrace in --json"},
+                   {kJson,
+                    {"frames", 0, false, "include every goroutine's backtrace in --json"},
                     kPclntab},
                    0, 0) {}
 
 protected:
-  bool Run(Host &host, const ParsedArgs &args,
-           Result &result, std::string *error) override {
+  bool Run(Host &host, const ParsedArgs &args, Result &result, std::string *error) override {
     Context ctx;
     std::vector<Goroutine> gs;
     GoroutineSources sources;
@@ -91,9 +91,9 @@ protected:
       Json list = Json::array();
       for (const auto &g : gs)
         list.push_back(GoroutineJson(g, args.Has("frames")));
-      PrintJson(result, Json{{"schema", "gomap/1"},
-                             {"goroutines", list},
-                             {"sources", SourcesJson(sources)}});
+      PrintJson(
+          result,
+          Json{{"schema", "gomap/1"}, {"goroutines", list}, {"sources", SourcesJson(sources)}});
     } else {
       std::ostringstream os;
       for (const auto &g : gs) {
@@ -110,8 +110,8 @@ protected:
       }
       os << "[" << gs.size() << " goroutines]";
       if (sources.code != "DWARF")
-        os << "\n(names and lines from the pclntab, runtime.g offsets from the "
-           << sources.g_layout << ", allgs from a " << sources.allgs << ")";
+        os << "\n(names and lines from the pclntab, runtime.g offsets from the " << sources.g_layout
+           << ", allgs from a " << sources.allgs << ")";
       result.AppendMessage(os.str().c_str());
     }
     result.SetFindings(false);
@@ -124,8 +124,7 @@ public:
   BacktraceCommand() : Subcommand("bt", {kJson, kGoroutine, kPclntab}, 0, 0) {}
 
 protected:
-  bool Run(Host &host, const ParsedArgs &args,
-           Result &result, std::string *error) override {
+  bool Run(Host &host, const ParsedArgs &args, Result &result, std::string *error) override {
     Context ctx;
     std::vector<Goroutine> gs;
     GoroutineSources sources;
@@ -143,14 +142,14 @@ protected:
       for (size_t i = 0; i < g->frames.size(); ++i)
         j["frames"][i][frame_key] = lldb_index[i] >= 0 ? Json(lldb_index[i]) : Json(nullptr);
       j["selected_frame"] = fc.frame_chosen ? Json(fc.frame) : Json(nullptr);
-      PrintJson(result, Json{{"schema", "gomap/1"}, {"goroutine", j},
-                             {"sources", SourcesJson(sources)}});
+      PrintJson(result,
+                Json{{"schema", "gomap/1"}, {"goroutine", j}, {"sources", SourcesJson(sources)}});
     } else {
       std::ostringstream os;
       os << "Goroutine " << g->id << " [" << StateText(*g) << "]";
       if (g->thread_id)
-        os << " (frame numbers: gomap, then " << HostTitle(host) << "'s for thread "
-           << g->thread_id << ")";
+        os << " (frame numbers: gomap, then " << HostTitle(host) << "'s for thread " << g->thread_id
+           << ")";
       os << "\n";
       for (size_t i = 0; i < g->frames.size(); ++i) {
         const GoFrame &f = g->frames[i];
@@ -180,8 +179,7 @@ public:
   GoroutineCommand() : Subcommand("goroutine", {kJson}, 0, 2) {}
 
 protected:
-  bool Run(Host &host, const ParsedArgs &args,
-           Result &result, std::string *error) override {
+  bool Run(Host &host, const ParsedArgs &args, Result &result, std::string *error) override {
     Context ctx;
     std::vector<Goroutine> gs;
     if (!List(host, args, &ctx, &gs, nullptr, error))
@@ -221,8 +219,7 @@ public:
   FrameCommand() : Subcommand("frame", {kJson, kGoroutine}, 1, 1) {}
 
 protected:
-  bool Run(Host &host, const ParsedArgs &args,
-           Result &result, std::string *error) override {
+  bool Run(Host &host, const ParsedArgs &args, Result &result, std::string *error) override {
     Context ctx;
     std::vector<Goroutine> gs;
     if (!List(host, args, &ctx, &gs, nullptr, error))
@@ -239,9 +236,7 @@ protected:
 
 } // namespace
 
-std::unique_ptr<Subcommand> NewGoroutinesCommand() {
-  return std::make_unique<GoroutinesCommand>();
-}
+std::unique_ptr<Subcommand> NewGoroutinesCommand() { return std::make_unique<GoroutinesCommand>(); }
 std::unique_ptr<Subcommand> NewBacktraceCommand() { return std::make_unique<BacktraceCommand>(); }
 std::unique_ptr<Subcommand> NewGoroutineCommand() { return std::make_unique<GoroutineCommand>(); }
 std::unique_ptr<Subcommand> NewFrameCommand() { return std::make_unique<FrameCommand>(); }

@@ -6,13 +6,13 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "commands/command_support.h"
+#include "commands/frames.h"
+#include "commands/goroutines.h"
+#include "commands/selection.h"
 #include "core/iter.h"
 #include "core/iter_scan.h"
 #include "core/value.h"
-#include "commands/command_support.h"
-#include "commands/selection.h"
-#include "commands/frames.h"
-#include "commands/goroutines.h"
 
 namespace gomap::commands {
 
@@ -38,8 +38,7 @@ public:
                    0, 1) {}
 
 protected:
-  bool Run(Host &host, const ParsedArgs &args,
-           Result &result, std::string *error) override {
+  bool Run(Host &host, const ParsedArgs &args, Result &result, std::string *error) override {
     // The command object outlives targets: nothing cached survives a run.
     desc_cache_.clear();
     iter_layouts_.clear();
@@ -48,8 +47,7 @@ protected:
     builtin_ = args.Has("builtin-layout");
     std::vector<Goroutine> gs;
     std::string gerr;
-    bool have_gs = ListGoroutines(*ctx_.gt, *ctx_.host, GoroutineOptions{},
-                                  true, &gs, &gerr);
+    bool have_gs = ListGoroutines(*ctx_.gt, *ctx_.host, GoroutineOptions{}, true, &gs, &gerr);
     int64_t only = -1;
     if (args.Has("goroutine")) {
       uint64_t id = 0;
@@ -60,10 +58,8 @@ protected:
         *error = gerr;
         return false;
       }
-      if (std::none_of(gs.begin(), gs.end(),
-                       [&](const Goroutine &g) { return g.id == only; })) {
-        *error =
-            "no goroutine " + std::to_string(id) + " (see 'gomap goroutines')";
+      if (std::none_of(gs.begin(), gs.end(), [&](const Goroutine &g) { return g.id == only; })) {
+        *error = "no goroutine " + std::to_string(id) + " (see 'gomap goroutines')";
         return false;
       }
     }
@@ -87,8 +83,8 @@ protected:
 public:
   // For `gomap check`: every iterator on every goroutine stack whose map is
   // `map_addr`, decoded (the same scan as `gomap iter` without EXPR).
-  bool IteratorsOf(Host &host, bool builtin, uint64_t map_addr,
-                   std::vector<MapIterator> *out, std::string *error) {
+  bool IteratorsOf(Host &host, bool builtin, uint64_t map_addr, std::vector<MapIterator> *out,
+                   std::string *error) {
     desc_cache_.clear();
     iter_layouts_.clear();
     std::vector<Goroutine> gs;
@@ -99,16 +95,13 @@ public:
     Scan(gs, -1, &found);
     for (const Found &f : found) {
       std::string why;
-      const MapLayout *ml =
-          f.map_type ? ctx_.gt->LayoutFor(f.map_type, &why, builtin_) : nullptr;
+      const MapLayout *ml = f.map_type ? ctx_.gt->LayoutFor(f.map_type, &why, builtin_) : nullptr;
       if (!ml)
         continue;
-      IterReport r = DecodeIter(ctx_.gt->memory(), *ml, *IterLayoutFor(ml->impl),
-                                f.addr, Limits{});
+      IterReport r = DecodeIter(ctx_.gt->memory(), *ml, *IterLayoutFor(ml->impl), f.addr, Limits{});
       if (map_addr != kEveryMap && r.map != map_addr)
         continue;
-      out->push_back(MapIterator{f.addr, f.goroutine, f.frame, f.function,
-                                 std::move(r)});
+      out->push_back(MapIterator{f.addr, f.goroutine, f.frame, f.function, std::move(r)});
     }
     return true;
   }
@@ -121,8 +114,8 @@ private:
       return &it->second;
     std::optional<IterLayout> il;
     if (!builtin_) {
-      const Type *t = ctx_.gt->dwarf().TypeByName(
-          impl == MapImpl::Classic ? kHiterName : kSwissIterName);
+      const Type *t =
+          ctx_.gt->dwarf().TypeByName(impl == MapImpl::Classic ? kHiterName : kSwissIterName);
       std::string why;
       if (t)
         il = IterLayoutFromType(t, impl, &why);
@@ -148,8 +141,8 @@ private:
 
   // EXPR: a variable (or field path) of type runtime.hiter, maps.Iter,
   // reflect.MapIter or a pointer to one; or 0xADDR --type NAME.
-  bool ResolveIter(const ParsedArgs &args, const std::vector<Goroutine> &gs,
-                   int64_t only, Found *f, std::string *error) {
+  bool ResolveIter(const ParsedArgs &args, const std::vector<Goroutine> &gs, int64_t only, Found *f,
+                   std::string *error) {
     GoTarget &gt = *ctx_.gt;
     const std::string &expr = args.positional[0];
     const Type *t = nullptr;
@@ -192,8 +185,8 @@ private:
   }
 
   // Sets f->addr and f->map_type for an iterator-like value of type `name`.
-  bool Describe(uint64_t addr, const std::string &name, Found *f,
-                std::string *error, const Type *t = nullptr) {
+  bool Describe(uint64_t addr, const std::string &name, Found *f, std::string *error,
+                const Type *t = nullptr) {
     MemoryReader &mem = ctx_.gt->memory();
     uint64_t it = addr;
     if (name == kMapIterName) {
@@ -206,20 +199,16 @@ private:
       it = addr + hf->offset;
       f->via = "reflect.MapIter at " + HexAddr(addr);
     } else if (name != kHiterName && name != kSwissIterName) {
-      *error =
-          "'" + name +
-          "' is not a map iterator (runtime.hiter, "
-          "internal/runtime/maps.Iter, reflect.MapIter or a pointer to one)";
+      *error = "'" + name +
+               "' is not a map iterator (runtime.hiter, "
+               "internal/runtime/maps.Iter, reflect.MapIter or a pointer to one)";
       return false;
     }
     // it.t / it.typ sits at offset 0x10 in every layout (checked against
     // DWARF).
-    const MapImpl guess =
-        name == kSwissIterName ? MapImpl::Swiss : MapImpl::Classic;
-    const IterLayout *il =
-        IterLayoutFor(name == kMapIterName ? ImplOfTarget() : guess);
-    const StructField *tf =
-        il->it.Find(il->impl == MapImpl::Classic ? "t" : "typ");
+    const MapImpl guess = name == kSwissIterName ? MapImpl::Swiss : MapImpl::Classic;
+    const IterLayout *il = IterLayoutFor(name == kMapIterName ? ImplOfTarget() : guess);
+    const StructField *tf = il->it.Find(il->impl == MapImpl::Classic ? "t" : "typ");
     uint64_t desc = 0;
     if (!tf || !mem.ReadPtr(it + tf->offset, &desc)) {
       *error = "cannot read the iterator at " + HexAddr(it);
@@ -228,8 +217,8 @@ private:
     f->addr = it;
     f->map_type = MapTypeAt(desc);
     if (!f->map_type && desc != 0) {
-      *error = "iterator at " + HexAddr(it) + ": its type pointer " +
-               HexAddr(desc) + " is not a map type descriptor";
+      *error = "iterator at " + HexAddr(it) + ": its type pointer " + HexAddr(desc) +
+               " is not a map type descriptor";
       return false;
     }
     if (f->via.empty())
@@ -242,9 +231,8 @@ private:
     return DefaultImpl(ctx_.gt->version(), &why).value_or(MapImpl::Swiss);
   }
 
-  bool ResolveVar(const ParsedArgs &args, const std::vector<Goroutine> &gs,
-                  int64_t only, const Type **t, uint64_t *addr, Found *f,
-                  std::string *error) {
+  bool ResolveVar(const ParsedArgs &args, const std::vector<Goroutine> &gs, int64_t only,
+                  const Type **t, uint64_t *addr, Found *f, std::string *error) {
     GoTarget &gt = *ctx_.gt;
     const std::string &expr = args.positional[0];
     std::string path, where, err;
@@ -262,8 +250,7 @@ private:
       if (scope.Find(root))
         return ResolveInFrame(gt, expr, scope, mem, *fc.g, fc.frame, t, addr, f, error);
     }
-    if (!select &&
-        ResolvePath(gt, expr, nullptr, mem, t, addr, &path, &where, &err))
+    if (!select && ResolvePath(gt, expr, nullptr, mem, t, addr, &path, &where, &err))
       return true;
     const Goroutine *sel = nullptr;
     if (only >= 0) {
@@ -306,8 +293,8 @@ private:
 
   // EXPR resolved in frame k of g (whose variables include its root).
   static bool ResolveInFrame(GoTarget &gt, const std::string &expr, const FrameScope &scope,
-                     OverlayReader &mem, const Goroutine &g, size_t k, const Type **t,
-                     uint64_t *addr, Found *f, std::string *error) {
+                             OverlayReader &mem, const Goroutine &g, size_t k, const Type **t,
+                             uint64_t *addr, Found *f, std::string *error) {
     std::string path, where;
     if (!ResolvePath(gt, expr, &scope, mem, t, addr, &path, &where, error))
       return false;
@@ -347,23 +334,20 @@ private:
                 {"truncated", st.truncated}};
   }
 
-  bool Print(const ParsedArgs &args, const std::vector<Found> &found,
-             const Json &scan, Result &result,
-             std::string *error) {
+  bool Print(const ParsedArgs &args, const std::vector<Found> &found, const Json &scan,
+             Result &result, std::string *error) {
     MemoryReader &mem = ctx_.gt->memory();
     Json list = Json::array();
     std::string text;
     bool errors = false;
     for (const Found &f : found) {
       std::string why;
-      const MapLayout *ml =
-          f.map_type ? ctx_.gt->LayoutFor(f.map_type, &why, builtin_) : nullptr;
+      const MapLayout *ml = f.map_type ? ctx_.gt->LayoutFor(f.map_type, &why, builtin_) : nullptr;
       if (!ml) {
         if (!args.positional.empty()) {
-          *error =
-              "iterator at " + HexAddr(f.addr) +
-              (f.map_type ? ": no layout for " + f.map_type->name + ": " + why
-                          : ": not started (its type pointer is nil)");
+          *error = "iterator at " + HexAddr(f.addr) +
+                   (f.map_type ? ": no layout for " + f.map_type->name + ": " + why
+                               : ": not started (its type pointer is nil)");
           return false;
         }
         continue;
@@ -371,28 +355,25 @@ private:
       const IterLayout *il = IterLayoutFor(ml->impl);
       IterReport r = DecodeIter(mem, *ml, *il, f.addr, Limits{});
       errors |= r.diags.HasErrors();
-      Json j{
-          {"address", HexAddr(f.addr)},
-          {"goroutine", f.goroutine >= 0 ? Json(f.goroutine) : Json(nullptr)},
-          {"frame", f.frame >= 0
-                        ? Json{{"index", f.frame}, {"function", f.function}}
-                        : Json(nullptr)},
-          {"via", f.via},
-          {"layout_source", std::string(SourceName(il->source))}};
+      Json j{{"address", HexAddr(f.addr)},
+             {"goroutine", f.goroutine >= 0 ? Json(f.goroutine) : Json(nullptr)},
+             {"frame",
+              f.frame >= 0 ? Json{{"index", f.frame}, {"function", f.function}} : Json(nullptr)},
+             {"via", f.via},
+             {"layout_source", std::string(SourceName(il->source))}};
       const Json ij = IterJson(r, f.map_type);
       for (auto it = ij.begin(); it != ij.end(); ++it)
         if (it.key() != "address")
           j[it.key()] = *it;
       list.push_back(j);
-      std::string who =
-          f.goroutine >= 0 ? "goroutine " + std::to_string(f.goroutine) : "";
+      std::string who = f.goroutine >= 0 ? "goroutine " + std::to_string(f.goroutine) : "";
       if (f.frame >= 0)
         who += " frame " + std::to_string(f.frame) + " (" + f.function + ")";
       if (found.size() == 1)
         text += (who.empty() ? "" : who + ": ") + IterText(r, f.map_type);
       else
-        text += (who.empty() ? "" : who + ": ") + IterLine(r, f.map_type) +
-                " [" + HexAddr(f.addr) + "]\n";
+        text += (who.empty() ? "" : who + ": ") + IterLine(r, f.map_type) + " [" + HexAddr(f.addr) +
+                "]\n";
     }
     if (args.Has("json")) {
       Json doc{{"schema", "gomap/1"}, {"iterators", list}};
@@ -418,14 +399,12 @@ private:
 
 } // namespace
 
-bool IteratorsOfMap(Host &host, bool builtin, uint64_t map_addr,
-                    std::vector<MapIterator> *out, std::string *error) {
+bool IteratorsOfMap(Host &host, bool builtin, uint64_t map_addr, std::vector<MapIterator> *out,
+                    std::string *error) {
   IterCommand scanner;
   return scanner.IteratorsOf(host, builtin, map_addr, out, error);
 }
 
-std::unique_ptr<Subcommand> NewIterCommand() {
-  return std::make_unique<IterCommand>();
-}
+std::unique_ptr<Subcommand> NewIterCommand() { return std::make_unique<IterCommand>(); }
 
 } // namespace gomap::commands

@@ -1,8 +1,8 @@
 // `gomap layout`: a map's physical structure (buckets and evacuation, or the
 // directory, tables and groups), as strips and summary lines or JSON.
+#include "commands/command_support.h"
 #include "core/check.h"
 #include "core/layout.h"
-#include "commands/command_support.h"
 
 namespace gomap::commands {
 
@@ -11,19 +11,20 @@ namespace {
 class LayoutCommand : public Subcommand {
 public:
   LayoutCommand()
-      : Subcommand("layout",
-                   {kJson, kType,
-                    {"limit", 'n', true,
-                     "buckets / groups to draw and list (default 256)"},
-                    {"all", 'a', false, "draw and list every bucket / group"},
-                    kBuiltin, kGoroutine, kFrame,
-                    {"no-heap", 0, false,
-                     "do not mark the storage pointers from the Go heap's records"}},
-                   1, 1) {}
+      : Subcommand(
+            "layout",
+            {kJson,
+             kType,
+             {"limit", 'n', true, "buckets / groups to draw and list (default 256)"},
+             {"all", 'a', false, "draw and list every bucket / group"},
+             kBuiltin,
+             kGoroutine,
+             kFrame,
+             {"no-heap", 0, false, "do not mark the storage pointers from the Go heap's records"}},
+            1, 1) {}
 
 protected:
-  bool Run(Host &host, const ParsedArgs &args,
-           Result &result, std::string *error) override {
+  bool Run(Host &host, const ParsedArgs &args, Result &result, std::string *error) override {
     LayoutView view;
     if (!UintOption(args, "limit", &view.max_listed, error))
       return false;
@@ -32,13 +33,11 @@ protected:
     MapTarget mt;
     if (!ResolveMapTarget(host, args, &mt, error))
       return false;
-    MapLayoutReport r =
-        WalkLayout(mt.ctx.gt->memory(), *mt.layout, mt.ref.header, Limits{});
+    MapLayoutReport r = WalkLayout(mt.ctx.gt->memory(), *mt.layout, mt.ref.header, Limits{});
     // Heap marks: what each storage pointer is (current, old, freed, ...).
     PointerCheck marks;
     if (!args.Has("no-heap")) {
-      std::unique_ptr<heap::Mheap> heap =
-          MakeHeap(mt.ctx, args.Has("builtin-layout"));
+      std::unique_ptr<heap::Mheap> heap = MakeHeap(mt.ctx, args.Has("builtin-layout"));
       marks = ClassifyLayoutPointers(*heap, r);
     }
     if (args.Has("json")) {
@@ -52,8 +51,8 @@ protected:
         const size_t shown = std::min<size_t>(marks.findings.size(), 100);
         for (size_t i = 0; i < shown; ++i) {
           const auto &f = marks.findings[i];
-          text += "  heap: " + f.where + " " + HexAddr(f.address) + ": " + f.verdict +
-                  " (" + f.evidence + ")\n";
+          text += "  heap: " + f.where + " " + HexAddr(f.address) + ": " + f.verdict + " (" +
+                  f.evidence + ")\n";
         }
         if (shown < marks.findings.size())
           text += "  (" + std::to_string(marks.findings.size() - shown) +

@@ -4,17 +4,17 @@
 // nil pointer on the way, unreadable).
 #include <sstream>
 
-#include "core/value.h"
 #include "commands/command_support.h"
 #include "commands/frames.h"
 #include "commands/selection.h"
+#include "core/value.h"
 
 namespace gomap::commands {
 
 namespace {
 
-constexpr int kMaxDepth = 3;        // struct/pointer steps below a variable
-constexpr size_t kMaxPaths = 256;   // map paths listed per frame
+constexpr int kMaxDepth = 3;      // struct/pointer steps below a variable
+constexpr size_t kMaxPaths = 256; // map paths listed per frame
 
 // Paths below `path` (of type t) whose type is a map, by the static types.
 void MapPaths(const std::string &path, const Type *t, int depth,
@@ -39,8 +39,7 @@ public:
   LocalsCommand() : Subcommand("locals", {kJson, kGoroutine, kFrame}, 0, 0) {}
 
 protected:
-  bool Run(Host &host, const ParsedArgs &args,
-           Result &result, std::string *error) override {
+  bool Run(Host &host, const ParsedArgs &args, Result &result, std::string *error) override {
     Context ctx;
     std::vector<Goroutine> gs;
     if (!MakeGoroutineContext(host, &ctx, &gs, error))
@@ -95,12 +94,13 @@ protected:
     }
     if (shown == 0)
       os << "  (no variables holding maps"
-         << (g->frames[k].inlined ? "; variables of inlined calls are not read yet" : "")
-         << ")\n";
+         << (g->frames[k].inlined ? "; variables of inlined calls are not read yet" : "") << ")\n";
     if (args.Has("json")) {
       Json doc{{"schema", "gomap/1"},
                {"locals",
-                {{"goroutine", g->id}, {"frame", k}, {"function", scope.function},
+                {{"goroutine", g->id},
+                 {"frame", k},
+                 {"function", scope.function},
                  {"variables", vars}}}};
       PrintJson(result, doc);
     } else {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "commands/command_support.h"
 #include "core/go_literal.h"
 #include "core/header_report.h"
 #include "core/map_lookup.h"
@@ -12,7 +13,6 @@
 #include "core/syncmap.h"
 #include "core/value.h"
 #include "core/value_stream.h"
-#include "commands/command_support.h"
 
 namespace gomap::commands {
 
@@ -26,8 +26,7 @@ struct SyncTarget {
 };
 
 // true when EXPR names a sync.Map (then *ok says whether it could be decoded).
-bool TrySyncMap(Host &host, const ParsedArgs &args, SyncTarget *st, bool *ok,
-                std::string *error) {
+bool TrySyncMap(Host &host, const ParsedArgs &args, SyncTarget *st, bool *ok, std::string *error) {
   *ok = false;
   if (!MakeContext(host, &st->ctx, error)) {
     error->clear(); // the map path reports it
@@ -35,8 +34,8 @@ bool TrySyncMap(Host &host, const ParsedArgs &args, SyncTarget *st, bool *ok,
   }
   const Type *t = nullptr;
   bool matched = false;
-  if (!ResolveSyncMap(*st->ctx.gt, args.positional[0], args.Get("type"), &st->address, &t,
-                      &matched, error))
+  if (!ResolveSyncMap(*st->ctx.gt, args.positional[0], args.Get("type"), &st->address, &t, &matched,
+                      error))
     return matched;
   std::string why;
   st->layout = st->ctx.gt->SyncLayoutFor(t, &why);
@@ -97,17 +96,18 @@ bool StringOption(Host &host, const ParsedArgs &args, RenderOptions *opts, std::
 // `gomap show 'EXPR[KEY]'` when EXPR is a map: one entry. *handled is false when
 // EXPR is not a map but an array or slice (then EXPR[KEY] is indexing, which the
 // caller resolves as before).
-bool RunLookup(Host &host, const ParsedArgs &args, const IndexSuffix &sx,
-               const RenderOptions &opts, Result &result, bool *handled,
-               std::string *error) {
+bool RunLookup(Host &host, const ParsedArgs &args, const IndexSuffix &sx, const RenderOptions &opts,
+               Result &result, bool *handled, std::string *error) {
   *handled = true;
   ParsedArgs prefix_args = args;
   prefix_args.positional[0] = sx.prefix;
   SyncTarget st;
   bool sync_ok = false;
   if (TrySyncMap(host, prefix_args, &st, &sync_ok, error)) {
-    *error = sx.prefix + " is a sync.Map: key look-ups are for Go maps only so far ('gomap "
-                         "show " + sx.prefix + "' lists its entries)";
+    *error = sx.prefix +
+             " is a sync.Map: key look-ups are for Go maps only so far ('gomap "
+             "show " +
+             sx.prefix + "' lists its entries)";
     return false;
   }
   error->clear();
@@ -118,8 +118,10 @@ bool RunLookup(Host &host, const ParsedArgs &args, const IndexSuffix &sx,
       vt = vt->elem;
     if (vt && (vt->kind == Kind::Array || vt->kind == Kind::Slice)) {
       if (sx.status != IndexSuffix::Status::Ok || !ParseUint(sx.key)) {
-        *error = sx.prefix + " is a " + mt.ref.value_type->name + ": its index must be a "
-                             "non-negative integer, not " + sx.key;
+        *error = sx.prefix + " is a " + mt.ref.value_type->name +
+                 ": its index must be a "
+                 "non-negative integer, not " +
+                 sx.key;
         return false;
       }
       *handled = false; // shards[3]: indexing, resolved as before
@@ -137,11 +139,12 @@ bool RunLookup(Host &host, const ParsedArgs &args, const IndexSuffix &sx,
   if (!ParseMapKey(sx.key, mt.ref.type, *mt.layout, &names, &key, error)) {
     const Type *kt = mt.layout->key ? mt.layout->key : mt.ref.type->key;
     // `gomap show m["k"]` unquoted reaches us as m[k]: a bare word for a string key.
-    bool word = !sx.key.empty() && (std::isalpha(static_cast<unsigned char>(sx.key[0])) ||
-                                    sx.key[0] == '_') &&
+    bool word = !sx.key.empty() &&
+                (std::isalpha(static_cast<unsigned char>(sx.key[0])) || sx.key[0] == '_') &&
                 sx.key != "true" && sx.key != "false" && sx.key != "nil";
     if (kt && kt->kind == Kind::String && word)
-      *error += "; " + HostTitle(host) + " drops unquoted double quotes: quote the whole EXPR, e.g. gomap show '" +
+      *error += "; " + HostTitle(host) +
+                " drops unquoted double quotes: quote the whole EXPR, e.g. gomap show '" +
                 sx.prefix + "[\"" + sx.key + "\"]'";
     return false;
   }
@@ -149,8 +152,8 @@ bool RunLookup(Host &host, const ParsedArgs &args, const IndexSuffix &sx,
     *error = "key " + sx.key + " does not parse: missing ']' after the key";
     return false;
   }
-  LookupResult r = LookupKey(gt.memory(), *mt.layout, mt.ref.type, mt.ref.header, key.value,
-                             &gt, Limits{});
+  LookupResult r =
+      LookupKey(gt.memory(), *mt.layout, mt.ref.type, mt.ref.header, key.value, &gt, Limits{});
   ValueRenderer renderer(gt.memory(), &gt, &gt, opts);
   std::unique_ptr<ValueFormatter> formatters = host.Formatters();
   renderer.set_formatter(formatters.get());
@@ -186,9 +189,7 @@ private:
 class ResultOutput final : public OutputStream {
 public:
   explicit ResultOutput(Result &result) : result_(result) {}
-  void Write(std::string_view bytes) override {
-    result_.Write(bytes);
-  }
+  void Write(std::string_view bytes) override { result_.Write(bytes); }
 
 private:
   Result &result_;
@@ -212,8 +213,8 @@ bool WriteShow(const ParsedArgs &args, GoTarget &gt, const MapTarget &mt, const 
     if (to_stdout)
       std::fflush(stdout);
     FileOutput out(f);
-    summary = ShowMapWrite(gt.memory(), *mt.layout, mt.ref.type, mt.ref.header, req, renderer,
-                           how, out);
+    summary =
+        ShowMapWrite(gt.memory(), *mt.layout, mt.ref.type, mt.ref.header, req, renderer, how, out);
     bool failed = out.failed() || std::fflush(f) != 0;
     if (!to_stdout)
       failed = std::fclose(f) != 0 || failed;
@@ -223,8 +224,8 @@ bool WriteShow(const ParsedArgs &args, GoTarget &gt, const MapTarget &mt, const 
     }
   } else {
     ResultOutput out(result);
-    summary = ShowMapWrite(gt.memory(), *mt.layout, mt.ref.type, mt.ref.header, req, renderer,
-                           how, out);
+    summary =
+        ShowMapWrite(gt.memory(), *mt.layout, mt.ref.type, mt.ref.header, req, renderer, how, out);
   }
   SetFindingsStatus(result, summary.has_errors);
   return true;
@@ -234,7 +235,8 @@ class ShowCommand : public Subcommand {
 public:
   ShowCommand()
       : Subcommand("show",
-                   {kJson, kType,
+                   {kJson,
+                    kType,
                     {"limit", 'n', true, "entries to show (default 64)"},
                     {"offset", 0, true, "entries to skip first"},
                     {"all", 'a', false, "show every entry"},
@@ -248,15 +250,16 @@ public:
                      "0: none)"},
                     {"output", 'o', true,
                      "write the map to FILE as it is rendered ('-': the debugger's stdout)"},
-                    kBuiltin, kGoroutine, kFrame},
+                    kBuiltin,
+                    kGoroutine,
+                    kFrame},
                    1, kMaxWords) {}
 
 protected:
   // An unquoted EXPR[KEY] with spaces reaches us in pieces: m[main.P{X: 1, Y: 2}].
   static constexpr size_t kMaxWords = 64;
 
-  bool Run(Host &host, const ParsedArgs &args_in,
-           Result &result, std::string *error) override {
+  bool Run(Host &host, const ParsedArgs &args_in, Result &result, std::string *error) override {
     ParsedArgs args = args_in;
     if (args.positional.size() > 1) {
       if (SplitIndexSuffix(args.positional[0]).status != IndexSuffix::Status::Unterminated) {
@@ -322,8 +325,7 @@ public:
   HeaderCommand() : Subcommand("header", {kJson, kType, kBuiltin, kGoroutine, kFrame}, 1, 1) {}
 
 protected:
-  bool Run(Host &host, const ParsedArgs &args,
-           Result &result, std::string *error) override {
+  bool Run(Host &host, const ParsedArgs &args, Result &result, std::string *error) override {
     SyncTarget st;
     bool ok = false;
     if (TrySyncMap(host, args, &st, &ok, error)) {
@@ -350,8 +352,7 @@ protected:
                {"header", HeaderJson(mt.header, *mt.layout, mt.ref.type, sink, &extras)}};
       PrintJson(result, doc);
     } else {
-      result.AppendMessage(
-          HeaderText(mt.header, *mt.layout, mt.ref.type, sink, &extras).c_str());
+      result.AppendMessage(HeaderText(mt.header, *mt.layout, mt.ref.type, sink, &extras).c_str());
     }
     SetFindingsStatus(result, sink.HasErrors());
     return true;

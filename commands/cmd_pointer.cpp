@@ -5,11 +5,11 @@
 // array / table / group it is.
 #include <algorithm>
 
+#include "commands/command_support.h"
+#include "commands/goroutines.h"
 #include "core/heap/mheap.h"
 #include "core/layout.h"
 #include "core/value.h"
-#include "commands/command_support.h"
-#include "commands/goroutines.h"
 
 namespace gomap::commands {
 
@@ -26,16 +26,14 @@ class PointerCommand : public Subcommand {
 public:
   PointerCommand()
       : Subcommand("pointer",
-                   {kJson, kBuiltin,
-                    {"map", 'm', true,
-                     "also look for ADDR in the storage of this map EXPR"},
-                    {"no-owners", 0, false,
-                     "do not look for the map that holds ADDR"}},
+                   {kJson,
+                    kBuiltin,
+                    {"map", 'm', true, "also look for ADDR in the storage of this map EXPR"},
+                    {"no-owners", 0, false, "do not look for the map that holds ADDR"}},
                    1, 1) {}
 
 protected:
-  bool Run(Host &host, const ParsedArgs &args,
-           Result &result, std::string *error) override {
+  bool Run(Host &host, const ParsedArgs &args, Result &result, std::string *error) override {
     std::optional<uint64_t> addr = ParseUint(args.positional[0]);
     if (!addr) {
       *error = "gomap pointer: ADDR must be a number (0x... or decimal), not '" +
@@ -55,10 +53,8 @@ protected:
       for (const Goroutine &g : gs)
         if (g.stack_lo != 0 && g.stack_hi > g.stack_lo)
           stacks.push_back(heap::Region{g.stack_lo, g.stack_hi, "stack",
-                                        "goroutine " + std::to_string(g.id) +
-                                            " stack"});
-    std::unique_ptr<heap::Mheap> h =
-        MakeHeap(ctx, args.Has("builtin-layout"), std::move(stacks));
+                                        "goroutine " + std::to_string(g.id) + " stack"});
+    std::unique_ptr<heap::Mheap> h = MakeHeap(ctx, args.Has("builtin-layout"), std::move(stacks));
     heap::PointerInfo info = h->ClassifyPointer(*addr);
 
     // Whose storage: the maps in package variables (and --map).
@@ -86,12 +82,10 @@ protected:
       const uint64_t a = *addr;
       for (const auto &[name, ref] : maps) {
         std::string why;
-        const MapLayout *layout =
-            gt.LayoutFor(ref.type, &why, args.Has("builtin-layout"));
+        const MapLayout *layout = gt.LayoutFor(ref.type, &why, args.Has("builtin-layout"));
         if (!layout)
           continue;
-        MapLayoutReport lr =
-            WalkLayout(gt.memory(), *layout, ref.header, Limits{});
+        MapLayoutReport lr = WalkLayout(gt.memory(), *layout, ref.header, Limits{});
         for (const HeldPointer &p : lr.pointers)
           if (a >= p.address && a < p.address + std::max<uint64_t>(p.size, 1)) {
             owners.push_back(Owner{name, ref.type->name, p.role, p.where,
@@ -126,12 +120,11 @@ protected:
     } else {
       std::string text = HexAddr(*addr) + ": " + heap::Evidence(info) + "\n";
       for (const Owner &o : owners)
-        text += "  " + o.role + " of " + o.map + " (" + o.type + " at " +
-                HexAddr(o.map_address) + "), " + o.where + ", " + o.storage +
-                " storage\n";
+        text += "  " + o.role + " of " + o.map + " (" + o.type + " at " + HexAddr(o.map_address) +
+                "), " + o.where + ", " + o.storage + " storage\n";
       if (owners_cut)
-        text += "  (owners searched in the first " +
-                std::to_string(kMaxOwnerMaps) + " maps only)\n";
+        text +=
+            "  (owners searched in the first " + std::to_string(kMaxOwnerMaps) + " maps only)\n";
       if (!h->ok())
         text += "  (heap not read: " + h->error() + ")\n";
       result.AppendMessage(text.c_str());
@@ -143,8 +136,6 @@ protected:
 
 } // namespace
 
-std::unique_ptr<Subcommand> NewPointerCommand() {
-  return std::make_unique<PointerCommand>();
-}
+std::unique_ptr<Subcommand> NewPointerCommand() { return std::make_unique<PointerCommand>(); }
 
 } // namespace gomap::commands

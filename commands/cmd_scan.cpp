@@ -5,11 +5,11 @@
 #include <map>
 #include <utility>
 
-#include "core/location.h"
-#include "core/triage.h"
 #include "commands/command_support.h"
 #include "commands/frames.h"
 #include "commands/goroutines.h"
+#include "core/location.h"
+#include "core/triage.h"
 
 namespace gomap::commands {
 
@@ -32,9 +32,8 @@ public:
     auto it = iter_layouts_.find(impl);
     if (it != iter_layouts_.end())
       return &it->second;
-    const Type *t = gt_.dwarf().TypeByName(impl == MapImpl::Classic
-                                               ? "runtime.hiter"
-                                               : "internal/runtime/maps.Iter");
+    const Type *t = gt_.dwarf().TypeByName(impl == MapImpl::Classic ? "runtime.hiter"
+                                                                    : "internal/runtime/maps.Iter");
     std::string why;
     std::optional<IterLayout> il = t ? IterLayoutFromType(t, impl, &why) : std::nullopt;
     if (!il)
@@ -154,8 +153,7 @@ public:
   ScanCommand() : Subcommand("scan", {kJson}, 0, 0) {}
 
 protected:
-  bool Run(Host &host, const ParsedArgs &args, Result &result,
-           std::string *error) override {
+  bool Run(Host &host, const ParsedArgs &args, Result &result, std::string *error) override {
     Context ctx;
     std::vector<Goroutine> gs;
     if (!MakeGoroutineContext(host, &ctx, &gs, error))

@@ -14,8 +14,7 @@ public:
   VersionCommand() : Subcommand("version", {kJson}, 0, 0) {}
 
 protected:
-  bool Run(Host &host, const ParsedArgs &args,
-           Result &result, std::string *error) override {
+  bool Run(Host &host, const ParsedArgs &args, Result &result, std::string *error) override {
     Json v{{"plugin", GOMAP_VERSION}, {"debugger", host.Version()}};
     std::string why, path, no_target;
     Context ctx;
@@ -32,8 +31,8 @@ protected:
         v["impl"] = "swiss";
       else if (d.TypeByName("runtime.hmap"))
         v["impl"] = "classic";
-      else if (auto impl = ctx.gt->HasNames() ? std::nullopt
-                                                : DefaultImpl(ctx.gt->version(), &unused))
+      else if (auto impl =
+                   ctx.gt->HasNames() ? std::nullopt : DefaultImpl(ctx.gt->version(), &unused))
         v["impl"] = std::string(ImplName(*impl));
       else
         v["impl"] = nullptr;

@@ -13,7 +13,8 @@ namespace gomap::commands {
 static bool CheckHeader(MapTarget &mt, std::string *error);
 
 const OptionSpec kJson{"json", 0, false, "print one JSON document (schema gomap/1)"};
-const OptionSpec kType{"type", 't', true, "Go map type of an 0xADDR expression, e.g. 'map[string]int'"};
+const OptionSpec kType{"type", 't', true,
+                       "Go map type of an 0xADDR expression, e.g. 'map[string]int'"};
 const OptionSpec kBuiltin{"builtin-layout", 0, false,
                           "use the built-in layout tables instead of the binary's DWARF"};
 const OptionSpec kGoroutine{"goroutine", 'g', true, "goroutine id (see gomap goroutines)"};
@@ -37,16 +38,15 @@ bool MakeContext(Host &host, Context *ctx, std::string *error, bool needs_names)
   return true;
 }
 
-std::unique_ptr<heap::Mheap> MakeHeap(Context &ctx, bool builtin,
-                                      std::vector<heap::Region> extra) {
+std::unique_ptr<heap::Mheap> MakeHeap(Context &ctx, bool builtin, std::vector<heap::Region> extra) {
   GoTarget &gt = *ctx.gt;
   GoDwarf &d = gt.dwarf();
   std::string error;
   std::optional<heap::HeapLayout> layout;
   if (!builtin && d.HasDebugInfo())
-    layout = heap::HeapLayoutFromTypes(d.TypeByName("runtime.mheap"),
-                                       d.TypeByName("runtime.heapArena"),
-                                       d.TypeByName("runtime.mspan"), &error);
+    layout =
+        heap::HeapLayoutFromTypes(d.TypeByName("runtime.mheap"), d.TypeByName("runtime.heapArena"),
+                                  d.TypeByName("runtime.mspan"), &error);
   if (!layout)
     layout = heap::BuiltinHeapLayout(gt.version(), &error);
   uint64_t addr = 0;
@@ -57,14 +57,12 @@ std::unique_ptr<heap::Mheap> MakeHeap(Context &ctx, bool builtin,
   std::vector<heap::Region> regions;
   for (const ImageSection &s : d.image().sections())
     if (s.size > 0 && !s.name.empty())
-      regions.push_back(heap::Region{s.addr, s.addr + s.size,
-                                     s.name == ".text" ? "code" : "global",
+      regions.push_back(heap::Region{s.addr, s.addr + s.size, s.name == ".text" ? "code" : "global",
                                      "section " + s.name});
   for (auto &r : extra)
     regions.push_back(std::move(r));
-  auto h = std::make_unique<heap::Mheap>(
-      gt.memory(), layout ? *layout : heap::HeapLayout{}, addr,
-      std::move(regions));
+  auto h = std::make_unique<heap::Mheap>(gt.memory(), layout ? *layout : heap::HeapLayout{}, addr,
+                                         std::move(regions));
   if (!layout)
     h->SetUnavailable(error);
   else
@@ -72,12 +70,12 @@ std::unique_ptr<heap::Mheap> MakeHeap(Context &ctx, bool builtin,
   return h;
 }
 
-bool MakeGoroutineContext(Host &host, Context *ctx, std::vector<Goroutine> *gs,
-                          std::string *error, bool needs_names, const GoroutineOptions *opts,
+bool MakeGoroutineContext(Host &host, Context *ctx, std::vector<Goroutine> *gs, std::string *error,
+                          bool needs_names, const GoroutineOptions *opts,
                           GoroutineSources *sources) {
   return MakeContext(host, ctx, error, needs_names) &&
-         ListGoroutines(*ctx->gt, host, opts ? *opts : GoroutineOptions{}, true, gs,
-                        error, sources);
+         ListGoroutines(*ctx->gt, host, opts ? *opts : GoroutineOptions{}, true, gs, error,
+                        sources);
 }
 
 void PrintJson(Result &result, const Json &doc) {
@@ -115,7 +113,6 @@ bool HasErrorDiagnostics(const Json &diags) {
       return true;
   return false;
 }
-
 
 const Goroutine *PickGoroutine(const std::vector<Goroutine> &gs, const Context &ctx,
                                const ParsedArgs &args, bool quiet, std::string *error) {
@@ -179,13 +176,11 @@ static bool ResolveExpr(Context &ctx, const ParsedArgs &args, MapRef *ref, std::
 }
 
 // Resolves EXPR to a map and its layout, and checks the header is a map.
-bool ResolveMapTarget(Host &host, const ParsedArgs &args, MapTarget *mt,
-                      std::string *error) {
+bool ResolveMapTarget(Host &host, const ParsedArgs &args, MapTarget *mt, std::string *error) {
   return ResolveMapRef(host, args, mt, error) && CheckHeader(*mt, error);
 }
 
-bool ResolveMapRef(Host &host, const ParsedArgs &args, MapTarget *mt,
-                   std::string *error) {
+bool ResolveMapRef(Host &host, const ParsedArgs &args, MapTarget *mt, std::string *error) {
   if (!MakeContext(host, &mt->ctx, error))
     return false;
   if (!ResolveExpr(mt->ctx, args, &mt->ref, error))

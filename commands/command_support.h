@@ -10,15 +10,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "commands/args.h"
+#include "commands/expr.h"
+#include "commands/go_target.h"
+#include "commands/host.h"
 #include "core/diagnostics.h"
 #include "core/goroutine.h"
 #include "core/heap/mheap.h"
 #include "core/iter.h"
 #include "core/map.h"
-#include "commands/args.h"
-#include "commands/expr.h"
-#include "commands/go_target.h"
-#include "commands/host.h"
 
 namespace gomap::commands {
 
@@ -40,16 +40,14 @@ struct Context {
 // The selected target as a Go target with a process; false with *error.
 // `needs_names`: the command resolves variables or types, so a binary without
 // DWARF is refused (goroutines, bt and version work from the pclntab).
-bool MakeContext(Host &host, Context *ctx, std::string *error,
-                 bool needs_names = true);
+bool MakeContext(Host &host, Context *ctx, std::string *error, bool needs_names = true);
 
 struct GoroutineOptions;
 struct GoroutineSources;
 // MakeContext, then every goroutine with its backtrace (plugin/goroutines.h);
 // false with *error. `opts` null: the default options.
-bool MakeGoroutineContext(Host &host, Context *ctx, std::vector<Goroutine> *gs,
-                          std::string *error, bool needs_names = true,
-                          const GoroutineOptions *opts = nullptr,
+bool MakeGoroutineContext(Host &host, Context *ctx, std::vector<Goroutine> *gs, std::string *error,
+                          bool needs_names = true, const GoroutineOptions *opts = nullptr,
                           GoroutineSources *sources = nullptr);
 
 void PrintJson(Result &result, const Json &doc);
@@ -65,8 +63,7 @@ bool HasErrorDiagnostics(const Json &diags);
 // debugger adapters (plugin/, pretty_printers/_gomap) call Execute.
 class Subcommand {
 public:
-  Subcommand(std::string name, std::vector<OptionSpec> options, size_t min_args,
-             size_t max_args)
+  Subcommand(std::string name, std::vector<OptionSpec> options, size_t min_args, size_t max_args)
       : name_(std::move(name)), options_(std::move(options)), min_args_(min_args),
         max_args_(max_args) {}
   virtual ~Subcommand() = default;
@@ -79,8 +76,7 @@ public:
   const std::vector<OptionSpec> &options() const { return options_; }
 
 protected:
-  virtual bool Run(Host &host, const ParsedArgs &args, Result &result,
-                   std::string *error) = 0;
+  virtual bool Run(Host &host, const ParsedArgs &args, Result &result, std::string *error) = 0;
 
 private:
   bool CheckArity(const ParsedArgs &args, std::string *error) const;
@@ -107,12 +103,10 @@ struct MapTarget {
 
 // Resolves args.positional[0] (and --type, --builtin-layout) to a map; a header
 // that cannot be read or fails an invariant is an error in one line.
-bool ResolveMapTarget(Host &host, const ParsedArgs &args, MapTarget *mt,
-                      std::string *error);
+bool ResolveMapTarget(Host &host, const ParsedArgs &args, MapTarget *mt, std::string *error);
 // ResolveMapTarget without reading the header (mt->header stays empty): for
 // `gomap check`, which reports a corrupt header as findings instead.
-bool ResolveMapRef(Host &host, const ParsedArgs &args, MapTarget *mt,
-                   std::string *error);
+bool ResolveMapRef(Host &host, const ParsedArgs &args, MapTarget *mt, std::string *error);
 
 // An iterator found on a goroutine stack, decoded (plugin/cmd_iter.cpp).
 struct MapIterator {
@@ -126,8 +120,8 @@ struct MapIterator {
 // stack scan of `gomap iter`), or over any map for kEveryMap; false with
 // *error when goroutines cannot be listed.
 constexpr uint64_t kEveryMap = ~uint64_t(0);
-bool IteratorsOfMap(Host &host, bool builtin, uint64_t map_addr,
-                    std::vector<MapIterator> *out, std::string *error);
+bool IteratorsOfMap(Host &host, bool builtin, uint64_t map_addr, std::vector<MapIterator> *out,
+                    std::string *error);
 
 // The Go heap of this stop (core/heap/mheap.h): runtime.mheap_ by its DWARF
 // variable or symbol, layouts from the binary's DWARF types (or the built-in

@@ -17,8 +17,8 @@ size_t EditDistance(const std::string &a, const std::string &b) {
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1,
-                         prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
     std::swap(prev, cur);
   }
   return prev[b.size()];
@@ -75,8 +75,7 @@ std::string MapHints(GoTarget &gt, const FrameScope *scope, const std::string &n
     std::vector<std::pair<size_t, std::string>> scored;
     for (auto &n : names) {
       std::string base = n.substr(n.rfind('.') + 1);
-      scored.emplace_back(std::min(EditDistance(name, n), EditDistance(name, base)),
-                          std::move(n));
+      scored.emplace_back(std::min(EditDistance(name, n), EditDistance(name, base)), std::move(n));
     }
     std::stable_sort(scored.begin(), scored.end(),
                      [](const auto &a, const auto &b) { return a.first < b.first; });
@@ -92,8 +91,7 @@ std::string MapHints(GoTarget &gt, const FrameScope *scope, const std::string &n
     frame = MapVariables(*scope);
     for (const auto &v : scope->vars)
       MapFields(v.name[0] == '&' ? v.name.substr(1) : v.name,
-                v.name[0] == '&' && v.type && v.type->kind == Kind::Pointer ? v.type->elem
-                                                                              : v.type,
+                v.name[0] == '&' && v.type && v.type->kind == Kind::Pointer ? v.type->elem : v.type,
                 &frame);
   }
   for (auto &g : gt.dwarf().MapGlobals()) {
@@ -161,8 +159,8 @@ bool ParsePath(const std::string &expr_in, std::string *root, std::vector<PathSt
       }
     } else { // '['
       size_t close = expr.find(']', i);
-      auto n = close == std::string::npos ? std::nullopt
-                                          : ParseUint(expr.substr(i + 1, close - i - 1));
+      auto n =
+          close == std::string::npos ? std::nullopt : ParseUint(expr.substr(i + 1, close - i - 1));
       if (!n) {
         *error = "cannot parse '" + expr_in + "': an index must be a number";
         return false;
@@ -180,8 +178,7 @@ bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_n
                 const FrameScope *scope, MapRef *out, std::string *error) {
   out->expr = expr;
   out->value_type = nullptr;
-  if (auto addr = ParseUint(expr); addr && (expr.rfind("0x", 0) == 0 ||
-                                            expr.rfind("0X", 0) == 0)) {
+  if (auto addr = ParseUint(expr); addr && (expr.rfind("0x", 0) == 0 || expr.rfind("0X", 0) == 0)) {
     if (type_name.empty()) {
       *error = "an address needs --type 'map[K]V'";
       return false;
@@ -222,9 +219,9 @@ bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_n
   return true;
 }
 
-bool ResolvePath(GoTarget &gt, const std::string &expr, const FrameScope *scope,
-                 OverlayReader &mem, const Type **type_out, uint64_t *addr_out,
-                 std::string *path_out, std::string *where_out, std::string *error) {
+bool ResolvePath(GoTarget &gt, const std::string &expr, const FrameScope *scope, OverlayReader &mem,
+                 const Type **type_out, uint64_t *addr_out, std::string *path_out,
+                 std::string *where_out, std::string *error) {
   std::string root;
   std::vector<PathStep> steps;
   if (!ParsePath(expr, &root, &steps, error))
@@ -292,8 +289,8 @@ bool ResolvePath(GoTarget &gt, const std::string &expr, const FrameScope *scope,
       bool qualified = names.size() > 1 && gt.dwarf().HasPackage(root);
       if (scope && !qualified)
         *error = "no variable named '" + root + "' in " + scope->function + " (goroutine " +
-                 std::to_string(scope->goroutine) + ", frame " +
-                 std::to_string(scope->frame) + ") nor in package " + own_pkg;
+                 std::to_string(scope->goroutine) + ", frame " + std::to_string(scope->frame) +
+                 ") nor in package " + own_pkg;
       else
         *error = "no variable named '" + (qualified ? dotted : root) + "'";
       *error += MapHints(gt, scope, qualified ? dotted : root);
@@ -363,11 +360,9 @@ bool ResolvePath(GoTarget &gt, const std::string &expr, const FrameScope *scope,
 }
 
 bool ResolveSyncMap(GoTarget &gt, const std::string &expr, const std::string &type_name,
-                    uint64_t *addr_out, const Type **type_out, bool *matched,
-                    std::string *error) {
+                    uint64_t *addr_out, const Type **type_out, bool *matched, std::string *error) {
   *matched = false;
-  if (auto addr = ParseUint(expr); addr && (expr.rfind("0x", 0) == 0 ||
-                                            expr.rfind("0X", 0) == 0)) {
+  if (auto addr = ParseUint(expr); addr && (expr.rfind("0x", 0) == 0 || expr.rfind("0X", 0) == 0)) {
     if (type_name != "sync.Map" && type_name != "*sync.Map")
       return false;
     *matched = true;

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "core/types.h"
-#include "dwarf/go_dwarf.h"
 #include "commands/go_target.h"
 #include "core/location.h"
+#include "core/types.h"
+#include "dwarf/go_dwarf.h"
 
 namespace gomap::commands {
 
@@ -39,7 +39,7 @@ struct FrameScope {
 
 // One step of an EXPR path.
 struct PathStep {
-  std::string field;        // empty for an index step
+  std::string field; // empty for an index step
   bool index = false;
   uint64_t at = 0;
 };
@@ -61,9 +61,9 @@ bool ResolveMap(GoTarget &gt, const std::string &expr, const std::string &type_n
 // Resolves a variable (of `scope`, else package-level) and its field/index
 // path to the value's type and address; values held in registers get a
 // synthetic address served by `mem`. `where` names the frame for locals.
-bool ResolvePath(GoTarget &gt, const std::string &expr, const FrameScope *scope,
-                 OverlayReader &mem, const Type **type, uint64_t *addr, std::string *path,
-                 std::string *where, std::string *error);
+bool ResolvePath(GoTarget &gt, const std::string &expr, const FrameScope *scope, OverlayReader &mem,
+                 const Type **type, uint64_t *addr, std::string *path, std::string *where,
+                 std::string *error);
 
 // The package of a Go function name: "main" for main.(*T).m,
 // "example.com/x/pkg" for example.com/x/pkg.F.func1.

@@ -3,13 +3,12 @@
 
 #include <sys/stat.h>
 
-
 namespace gomap::commands {
 
 GoTarget *GoTarget::Get(const std::string &path, std::string *error) {
   // Cache by executable path and modification time: one DWARF index per binary.
   static std::map<std::string, std::unique_ptr<GoTarget>> cache;
-  struct stat st {};
+  struct stat st{};
   std::string key = path;
   if (stat(path.c_str(), &st) == 0)
     key += "@" + std::to_string(st.st_mtime) + ":" + std::to_string(st.st_size);
@@ -30,8 +29,7 @@ GoTarget *GoTarget::Get(const std::string &path, std::string *error) {
   }
   // Without DWARF (-ldflags=-w or -s) a Go binary still has its pclntab and
   // .go.buildinfo: goroutines work, names do not (see NoNamesError).
-  bool go_without_dwarf = !gt->dwarf_->HasDebugInfo() &&
-                          gt->dwarf_->image().Find(".gopclntab") &&
+  bool go_without_dwarf = !gt->dwarf_->HasDebugInfo() && gt->dwarf_->image().Find(".gopclntab") &&
                           !gt->dwarf_->buildinfo_version().empty();
   if (!gt->dwarf_->IsGo() && !go_without_dwarf) {
     *error = path + (gt->dwarf_->HasDebugInfo()
@@ -84,9 +82,7 @@ bool GoTarget::Attach(Host &host, std::string *error) {
     stop_id_ = stop;
     GoDwarf *dwarf = dwarf_.get();
     reader_ = std::make_unique<HostReader>(
-        host, [dwarf](uint64_t a, void *dst, size_t n) {
-          return dwarf->ReadFileBytes(a, dst, n);
-        });
+        host, [dwarf](uint64_t a, void *dst, size_t n) { return dwarf->ReadFileBytes(a, dst, n); });
     cache_ = std::make_unique<CachedReader>(*reader_);
   } else {
     reader_->set_host(host); // the same stop, through this command's host
@@ -149,8 +145,7 @@ const MapLayout *GoTarget::ForMapType(const Type *map_type) {
   return LayoutFor(map_type, &why);
 }
 
-const MapLayout *GoTarget::LayoutFor(const Type *map_type, std::string *why,
-                                     bool builtin) {
+const MapLayout *GoTarget::LayoutFor(const Type *map_type, std::string *why, bool builtin) {
   return layouts_.Get(map_type, version_, builtin, why);
 }
 

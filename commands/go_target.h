@@ -9,13 +9,13 @@
 #include <optional>
 #include <string>
 
+#include "commands/host.h"
+#include "commands/host_reader.h"
 #include "core/map_layout.h"
 #include "core/pclntab.h"
 #include "core/syncmap.h"
 #include "core/value.h"
 #include "core/version.h"
-#include "commands/host.h"
-#include "commands/host_reader.h"
 #include "dwarf/go_dwarf.h"
 
 namespace gomap::commands {

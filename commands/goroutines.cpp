@@ -39,8 +39,8 @@ void MarkUserFrames(std::vector<Goroutine> *gs) {
   for (auto &g : *gs)
     for (size_t i = 0; i < g.frames.size(); ++i) {
       const SourceFrame &s = g.frames[i].source;
-      bool in_goroot = !goroot.empty() ? s.file.rfind(goroot, 0) == 0
-                                       : IsRuntimeFunction(s.function);
+      bool in_goroot =
+          !goroot.empty() ? s.file.rfind(goroot, 0) == 0 : IsRuntimeFunction(s.function);
       if (!s.function.empty() && !s.file.empty() && !in_goroot) {
         g.user_frame = int(i);
         break;
@@ -58,8 +58,8 @@ bool InSystemstackSwitch(CodeInfo &code, uint64_t pc) {
 // gregs hold RSP and RIP side by side (REG_RSP 15, REG_RIP 16). Scanning the
 // signal stack top-down for such a pair pointing into the goroutine's stack and
 // into code with unwind info finds them without trusting handler frames.
-bool SignalContext(CodeInfo &code, MemoryReader &mem, uint64_t gsignal_lo, uint64_t gsignal_hi, uint64_t lo,
-                   uint64_t hi, uint64_t *pc, uint64_t *sp) {
+bool SignalContext(CodeInfo &code, MemoryReader &mem, uint64_t gsignal_lo, uint64_t gsignal_hi,
+                   uint64_t lo, uint64_t hi, uint64_t *pc, uint64_t *sp) {
   if (gsignal_hi <= gsignal_lo || gsignal_hi - gsignal_lo > (1u << 20))
     return false;
   std::vector<uint64_t> words((gsignal_hi - gsignal_lo) / 8);
@@ -112,7 +112,7 @@ void Unwind(CodeInfo &d, MemoryReader &mem, uint64_t pc, uint64_t sp, uint32_t m
 
 const GoFrame *UserFrame(const Goroutine &g) {
   return g.user_frame >= 0 && size_t(g.user_frame) < g.frames.size() ? &g.frames[g.user_frame]
-                                                                      : nullptr;
+                                                                     : nullptr;
 }
 
 namespace {
@@ -182,9 +182,8 @@ bool FindSources(GoTarget &gt, const GoroutineOptions &opts, Sources *src, std::
 
 } // namespace
 
-bool ListGoroutines(GoTarget &gt, Host &host, const GoroutineOptions &opts,
-                    bool with_frames, std::vector<Goroutine> *out, std::string *error,
-                    GoroutineSources *sources) {
+bool ListGoroutines(GoTarget &gt, Host &host, const GoroutineOptions &opts, bool with_frames,
+                    std::vector<Goroutine> *out, std::string *error, GoroutineSources *sources) {
   MemoryReader &mem = gt.memory();
   Sources src;
   if (!FindSources(gt, opts, &src, error))

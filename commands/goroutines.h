@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "dwarf/go_dwarf.h"
-#include "core/goroutine.h"
 #include "commands/go_target.h"
 #include "commands/host.h"
+#include "core/goroutine.h"
+#include "dwarf/go_dwarf.h"
 
 namespace gomap::commands {
 
@@ -32,8 +32,8 @@ struct GoroutineSources {
 
 // Lists every live goroutine (not dead or idle ones), in allgs order.
 // false with *error when the runtime's records cannot be read at all.
-bool ListGoroutines(GoTarget &gt, Host &host, const GoroutineOptions &opts,
-                    bool with_frames, std::vector<Goroutine> *out, std::string *error,
+bool ListGoroutines(GoTarget &gt, Host &host, const GoroutineOptions &opts, bool with_frames,
+                    std::vector<Goroutine> *out, std::string *error,
                     GoroutineSources *sources = nullptr);
 
 // The first frame outside GOROOT (the "user frame"), or null.

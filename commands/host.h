@@ -18,8 +18,8 @@ namespace gomap::commands {
 
 // A thread of the process as the debugger lists it.
 struct HostThread {
-  uint64_t id = 0;     // OS thread id (LLDB's thread ID, GDB's LWP)
-  uint32_t index = 0;  // the debugger's own number ("thread #3")
+  uint64_t id = 0;         // OS thread id (LLDB's thread ID, GDB's LWP)
+  uint32_t index = 0;      // the debugger's own number ("thread #3")
   uint64_t pc = 0, sp = 0; // of its innermost frame
 };
 

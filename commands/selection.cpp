@@ -52,8 +52,7 @@ const Goroutine *ById(const std::vector<Goroutine> &gs, int64_t id) {
 
 size_t DefaultFrame(const Goroutine &g) { return g.user_frame >= 0 ? size_t(g.user_frame) : 0; }
 
-bool FrameOption(const Goroutine &g, const ParsedArgs &args, FrameChoice *out,
-                 std::string *error) {
+bool FrameOption(const Goroutine &g, const ParsedArgs &args, FrameChoice *out, std::string *error) {
   auto k = ParseUint(args.Get("frame"));
   if (!k) {
     *error = "--frame takes a number";
@@ -96,8 +95,8 @@ std::string FrameRangeError(const Goroutine &g, uint64_t k) {
          std::to_string(g.id) + "')";
 }
 
-bool ChooseFrame(const std::vector<Goroutine> &gs, Host &host,
-                 const ParsedArgs &args, bool need, FrameChoice *out, std::string *error) {
+bool ChooseFrame(const std::vector<Goroutine> &gs, Host &host, const ParsedArgs &args, bool need,
+                 FrameChoice *out, std::string *error) {
   *out = FrameChoice();
   if (args.Has("goroutine")) {
     auto id = ParseUint(args.Get("goroutine"));
@@ -132,8 +131,7 @@ bool ChooseFrame(const std::vector<Goroutine> &gs, Host &host,
   if (!out->g) {
     if (need)
       *error = have_thread
-                   ? "thread #" + std::to_string(th.index) + " (tid " +
-                         std::to_string(th.id) +
+                   ? "thread #" + std::to_string(th.index) + " (tid " + std::to_string(th.id) +
                          ") runs no goroutine; select one with 'gomap goroutine ID' or "
                          "give -g ID (see 'gomap goroutines')"
                    : "no thread is selected; give -g ID (see 'gomap goroutines')";

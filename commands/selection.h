@@ -33,8 +33,8 @@ struct FrameChoice {
 
 // The goroutine and frame the command is about; false with *error (empty
 // *error when nothing selects a goroutine and `need` is false).
-bool ChooseFrame(const std::vector<Goroutine> &gs, Host &host,
-                 const ParsedArgs &args, bool need, FrameChoice *out, std::string *error);
+bool ChooseFrame(const std::vector<Goroutine> &gs, Host &host, const ParsedArgs &args, bool need,
+                 FrameChoice *out, std::string *error);
 
 // Remembers goroutine `id` (and frame `k`) for the following commands, until
 // the process resumes or LLDB's own thread/frame selection changes; when the

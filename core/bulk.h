@@ -33,8 +33,8 @@ inline std::string Hex(uint64_t v) {
 
 // Reads a runtime struct (hmap, maps.Map, maps.table) in one read and decodes
 // every field of `layout`. false when the struct could not be read in full.
-inline bool ReadStruct(MemoryReader &mem, const StructLayout &layout,
-                       uint64_t addr, std::vector<HeaderValue> *out) {
+inline bool ReadStruct(MemoryReader &mem, const StructLayout &layout, uint64_t addr,
+                       std::vector<HeaderValue> *out) {
   out->clear();
   uint64_t size = layout.size;
   for (const auto &f : layout.fields)
@@ -45,13 +45,11 @@ inline bool ReadStruct(MemoryReader &mem, const StructLayout &layout,
   if (!mem.ReadExact(addr, bytes.data(), bytes.size()))
     return false;
   for (const auto &f : layout.fields)
-    out->push_back(HeaderValue{f.name, f.offset, f.size,
-                               LoadLE(bytes.data() + f.offset, f.size)});
+    out->push_back(HeaderValue{f.name, f.offset, f.size, LoadLE(bytes.data() + f.offset, f.size)});
   return true;
 }
 
-inline const HeaderValue *FindValue(const std::vector<HeaderValue> &vals,
-                                    std::string_view name) {
+inline const HeaderValue *FindValue(const std::vector<HeaderValue> &vals, std::string_view name) {
   for (const auto &v : vals)
     if (v.name == name)
       return &v;
@@ -67,8 +65,7 @@ inline uint64_t ElementsPresent(MemoryReader &mem, uint64_t base, uint64_t count
                                 uint64_t elem_size) {
   if (count == 0 || elem_size == 0)
     return 0;
-  uint64_t bytes = count > (UINT64_MAX - base) / elem_size ? UINT64_MAX - base
-                                                            : count * elem_size;
+  uint64_t bytes = count > (UINT64_MAX - base) / elem_size ? UINT64_MAX - base : count * elem_size;
   uint8_t byte = 0;
   auto readable = [&](uint64_t off) { return mem.ReadExact(base + off, &byte, 1); };
   if (bytes == count * elem_size && readable(bytes - 1))
@@ -91,11 +88,10 @@ inline uint64_t ElementsPresent(MemoryReader &mem, uint64_t base, uint64_t count
 class ArrayReader {
 public:
   ArrayReader() = default;
-  ArrayReader(MemoryReader *mem, uint64_t base, uint64_t count,
-              uint64_t elem_size, uint64_t chunk_bytes = 1 << 20)
+  ArrayReader(MemoryReader *mem, uint64_t base, uint64_t count, uint64_t elem_size,
+              uint64_t chunk_bytes = 1 << 20)
       : mem_(mem), base_(base), count_(count), elem_size_(elem_size),
-        chunk_elems_(std::max<uint64_t>(
-            1, chunk_bytes / std::max<uint64_t>(1, elem_size))) {}
+        chunk_elems_(std::max<uint64_t>(1, chunk_bytes / std::max<uint64_t>(1, elem_size))) {}
 
   uint64_t count() const { return count_; }
   uint64_t AddressOf(uint64_t i) const { return base_ + i * elem_size_; }
@@ -128,8 +124,7 @@ public:
       uint64_t step = std::min<uint64_t>(kMaxSkip, kPage << shift);
       uint64_t fail_addr = AddressOf(i) + got;
       uint64_t end = fail_addr / kPage * kPage + step;
-      uint64_t k =
-          end > base_ ? (end - base_ + elem_size_ - 1) / elem_size_ : i + 1;
+      uint64_t k = end > base_ ? (end - base_ + elem_size_ - 1) / elem_size_ : i + 1;
       skip_until_ = std::max(i + 1, k);
     }
     return nullptr;
@@ -177,8 +172,7 @@ public:
       return;
     std::string range = first_ == last_
                             ? what_ + " " + std::to_string(first_)
-                            : what_ + "s " + std::to_string(first_) + "-" +
-                                  std::to_string(last_);
+                            : what_ + "s " + std::to_string(first_) + "-" + std::to_string(last_);
     sink.Add(DiagCode::Unreadable, Severity::Error,
              prefix_ + range + " at " + Hex(addr_) + ": unreadable", addr_);
     active_ = false;
@@ -193,9 +187,9 @@ private:
 // The common start of ReadHeader for both implementations: a nil map, an
 // unaligned pointer, or the header struct read in one piece.
 enum class HeaderRead { Nil, Ok, Unreadable };
-inline HeaderRead ReadHeaderFields(MemoryReader &mem, const StructLayout &layout,
-                                   MapImpl impl, const char *noun, uint64_t addr,
-                                   MapHeader *out, DiagnosticSink &sink, std::string *where) {
+inline HeaderRead ReadHeaderFields(MemoryReader &mem, const StructLayout &layout, MapImpl impl,
+                                   const char *noun, uint64_t addr, MapHeader *out,
+                                   DiagnosticSink &sink, std::string *where) {
   *out = MapHeader{};
   out->address = addr;
   out->impl = impl;
@@ -203,8 +197,8 @@ inline HeaderRead ReadHeaderFields(MemoryReader &mem, const StructLayout &layout
     return HeaderRead::Nil;
   *where = std::string(noun) + " at " + Hex(addr);
   if (addr % 8 != 0)
-    sink.Add(DiagCode::Implausible, Severity::Error,
-             *where + ": map pointer is not 8-byte aligned", addr);
+    sink.Add(DiagCode::Implausible, Severity::Error, *where + ": map pointer is not 8-byte aligned",
+             addr);
   if (!ReadStruct(mem, layout, addr, &out->fields)) {
     sink.Add(DiagCode::Unreadable, Severity::Error, *where + ": header unreadable", addr);
     return HeaderRead::Unreadable;

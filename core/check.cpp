@@ -16,8 +16,8 @@ void MergeDiagnostics(DiagnosticSink &into, const DiagnosticSink &from) {
   for (const Diagnostic &d : from.items()) {
     bool dup = false;
     for (const Diagnostic &e : into.items())
-      if (e.code == d.code && e.severity == d.severity &&
-          e.address == d.address && e.message == d.message) {
+      if (e.code == d.code && e.severity == d.severity && e.address == d.address &&
+          e.message == d.message) {
         dup = true;
         break;
       }
@@ -33,8 +33,8 @@ std::string Phrase(const std::string &verdict, uint64_t size) {
   if (verdict == "freed")
     return "points at freed memory";
   if (verdict == "reused")
-    return "points into a live object that cannot be it (needs " +
-           std::to_string(size) + " bytes at an object's start)";
+    return "points into a live object that cannot be it (needs " + std::to_string(size) +
+           " bytes at an object's start)";
   if (verdict == "unswept")
     return "points at an object the last GC did not mark (dead, not yet "
            "swept)";
@@ -46,21 +46,17 @@ std::string Phrase(const std::string &verdict, uint64_t size) {
 }
 
 bool Bad(const std::string &v) {
-  return v == "freed" || v == "reused" || v == "unswept" || v == "unmapped" ||
-         v == "not-heap";
+  return v == "freed" || v == "reused" || v == "unswept" || v == "unmapped" || v == "not-heap";
 }
 
 // The walks' own stale-bucket-pointer findings (swiss index -1), with the
 // heap's evidence appended.
-DiagnosticSink Annotate(const DiagnosticSink &from,
-                        const std::map<uint64_t, std::string> &notes,
+DiagnosticSink Annotate(const DiagnosticSink &from, const std::map<uint64_t, std::string> &notes,
                         size_t max) {
   DiagnosticSink out(max);
   for (const Diagnostic &d : from.items()) {
-    auto it = d.code == DiagCode::StaleBucketPointer ? notes.find(d.address)
-                                                     : notes.end();
-    out.Add(d.code, d.severity,
-            it == notes.end() ? d.message : d.message + "; " + it->second,
+    auto it = d.code == DiagCode::StaleBucketPointer ? notes.find(d.address) : notes.end();
+    out.Add(d.code, d.severity, it == notes.end() ? d.message : d.message + "; " + it->second,
             d.address);
   }
   return out;
@@ -70,10 +66,8 @@ DiagnosticSink Annotate(const DiagnosticSink &from,
 // pointers the walk already called stale.
 // Its own findings go to *sink, which the caller adds after the walks'
 // (so that they cannot crowd the structure's findings out of the cap).
-std::map<uint64_t, std::string> ClassifyHeld(heap::Mheap &heap,
-                                             const MapLayoutReport &lr,
-                                             CheckReport *r,
-                                             DiagnosticSink *sink) {
+std::map<uint64_t, std::string> ClassifyHeld(heap::Mheap &heap, const MapLayoutReport &lr,
+                                             CheckReport *r, DiagnosticSink *sink) {
   std::map<uint64_t, std::string> notes;
   PointerCheck &pc = r->pointers;
   pc.ran = true;
@@ -85,14 +79,12 @@ std::map<uint64_t, std::string> ClassifyHeld(heap::Mheap &heap,
   std::string first_unknown;
   for (const HeldPointer &p : lr.pointers) {
     heap::PointerInfo info = heap.ClassifyPointer(p.address);
-    std::string v =
-        heap::Verdict(info, heap::Expect{p.size, p.base, p.stride}, nullptr);
+    std::string v = heap::Verdict(info, heap::Expect{p.size, p.base, p.stride}, nullptr);
     // The evidence in words only where a finding needs it (the usual
     // verdict of ~all pointers of a big map is a plain "current").
-    const std::string why =
-        (v == "fits" && !p.stale) || v == "stack" || v == "nil"
-            ? std::string()
-            : heap::Evidence(info);
+    const std::string why = (v == "fits" && !p.stale) || v == "stack" || v == "nil"
+                                ? std::string()
+                                : heap::Evidence(info);
     if (v == "fits")
       v = p.stale ? "stale-alive" : (p.old ? "old" : "current");
     ++pc.classified;
@@ -100,32 +92,27 @@ std::map<uint64_t, std::string> ClassifyHeld(heap::Mheap &heap,
     if (v == "unknown" && unknown++ == 0)
       first_unknown = p.where + " " + detail::Hex(p.address) + ": " + why;
     if (v != "current" && v != "old" && v != "stack" && v != "nil")
-      pc.findings.push_back(
-          PointerCheck::Finding{p.role, p.where, v, why, p.address, info});
+      pc.findings.push_back(PointerCheck::Finding{p.role, p.where, v, why, p.address, info});
     if (p.stale) {
-      notes[p.address] = (v == "stale-alive"
-                              ? "still allocated (stale but alive): "
-                              : "heap: " + v + ", ") +
-                         why;
+      notes[p.address] =
+          (v == "stale-alive" ? "still allocated (stale but alive): " : "heap: " + v + ", ") + why;
       continue;
     }
     if (!Bad(v))
       continue;
     const std::string at = p.where + " " + detail::Hex(p.address) +
-                           (p.old ? " (old storage of the grow in progress)"
-                                  : "");
+                           (p.old ? " (old storage of the grow in progress)" : "");
     if (v == "not-heap")
-      sink->Add(DiagCode::Implausible, Severity::Error,
-                   at + ": " + Phrase(v, p.size) + ": " + why, p.address);
+      sink->Add(DiagCode::Implausible, Severity::Error, at + ": " + Phrase(v, p.size) + ": " + why,
+                p.address);
     else
-      sink->Add(DiagCode::StaleBucketPointer,
-                   v == "unswept" ? Severity::Warning : Severity::Error,
-                   at + ": " + Phrase(v, p.size) + ": " + why, p.address);
+      sink->Add(DiagCode::StaleBucketPointer, v == "unswept" ? Severity::Warning : Severity::Error,
+                at + ": " + Phrase(v, p.size) + ": " + why, p.address);
   }
   if (unknown)
     sink->Add(DiagCode::Unreadable, Severity::Warning,
-                 "heap records unreadable for " + std::to_string(unknown) +
-                     " pointers; first: " + first_unknown);
+              "heap records unreadable for " + std::to_string(unknown) +
+                  " pointers; first: " + first_unknown);
   return notes;
 }
 
@@ -169,15 +156,13 @@ CheckReport CheckMap(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
   }
   r.walked.entries = cur->yielded();
   r.truncated |= cur->truncated();
-  MergeDiagnostics(r.diags,
-                   Annotate(cur->diagnostics(), notes, limits.max_diagnostics));
+  MergeDiagnostics(r.diags, Annotate(cur->diagnostics(), notes, limits.max_diagnostics));
   MergeDiagnostics(r.diags, heap_diags);
   return r;
 }
 
-void CheckIterPointers(heap::Mheap &heap, const MapLayout &layout,
-                       const IterReport &it, const std::string &where,
-                       CheckReport *r) {
+void CheckIterPointers(heap::Mheap &heap, const MapLayout &layout, const IterReport &it,
+                       const std::string &where, CheckReport *r) {
   if (!heap.ok() || !it.started || !it.header_ok)
     return;
   auto get = [&](const char *n) {
@@ -198,22 +183,20 @@ void CheckIterPointers(heap::Mheap &heap, const MapLayout &layout,
       v = legal;
     ++pc.classified;
     ++pc.verdicts[v];
-    const std::string at =
-        where + ": it." + field + " " + detail::Hex(addr);
+    const std::string at = where + ": it." + field + " " + detail::Hex(addr);
     if (v != "current" && v != "old" && v != "stack")
       pc.findings.push_back(
-          PointerCheck::Finding{std::string("iterator.") + field, at, v, why,
-                                addr, info});
+          PointerCheck::Finding{std::string("iterator.") + field, at, v, why, addr, info});
     if (v == "stale-alive")
       r->diags.Add(DiagCode::MapChanged, Severity::Info,
-                   at + ": no longer the map's storage, still allocated (kept "
-                        "alive by this iterator; the runtime finishes the "
-                        "range correctly): " +
+                   at +
+                       ": no longer the map's storage, still allocated (kept "
+                       "alive by this iterator; the runtime finishes the "
+                       "range correctly): " +
                        why,
                    addr);
     else if (Bad(v))
-      r->diags.Add(DiagCode::DanglingIterator,
-                   v == "unswept" ? Severity::Warning : Severity::Error,
+      r->diags.Add(DiagCode::DanglingIterator, v == "unswept" ? Severity::Warning : Severity::Error,
                    at + ": " + Phrase(v, e.size) + ": " + why, addr);
   };
   if (layout.impl == MapImpl::Classic) {
@@ -224,7 +207,9 @@ void CheckIterPointers(heap::Mheap &heap, const MapLayout &layout,
       return;
     const uint64_t nb = uint64_t(1) << b;
     one("buckets", itb, heap::Expect{nb * bs, true, 0},
-        itb == hb ? "current" : itb == hob ? "old" : "stale-alive");
+        itb == hb    ? "current"
+        : itb == hob ? "old"
+                     : "stale-alive");
     const uint64_t bptr = get("bptr");
     auto in = [&](uint64_t base, uint64_t n) {
       return base != 0 && bptr >= base && bptr < base + n * bs;
@@ -234,18 +219,19 @@ void CheckIterPointers(heap::Mheap &heap, const MapLayout &layout,
     const bool old = hB <= 63 && hB > 0 && in(hob, uint64_t(1) << hB);
     // bptr may be an overflow bucket (a bucket of its own or preallocated).
     one("bptr", bptr, heap::Expect{bs, false, bs},
-        cur ? "current" : old ? "old" : in(itb, nb) ? "stale-alive" : "current");
+        cur           ? "current"
+        : old         ? "old"
+        : in(itb, nb) ? "stale-alive"
+                      : "current");
     return;
   }
   const SwissLayout &s = layout.swiss;
   const uint64_t tab = get("tab"), group = get("group.data");
   const bool current = it.relation == "current";
-  one("tab", tab, heap::Expect{s.table.size, true, 0},
-      current ? "current" : "stale-alive");
+  one("tab", tab, heap::Expect{s.table.size, true, 0}, current ? "current" : "stale-alive");
   // A small map's group is its dirPtr; a table's group is its groups.data.
   one("group.data", group, heap::Expect{s.group_size, false, s.group_size},
-      current || (group != 0 && group == h.Get("dirPtr")) ? "current"
-                                                          : "stale-alive");
+      current || (group != 0 && group == h.Get("dirPtr")) ? "current" : "stale-alive");
 }
 
 namespace {
@@ -291,13 +277,11 @@ ojson PointerCheckJson(const PointerCheck &pc) {
   }
   return ojson{
       {"available", pc.unavailable.empty()},
-      {"reason",
-       pc.unavailable.empty() ? ojson(nullptr) : ojson(pc.unavailable)},
+      {"reason", pc.unavailable.empty() ? ojson(nullptr) : ojson(pc.unavailable)},
       {"classified", UintJson(pc.classified)},
       {"verdicts", verdicts},
       {"findings", findings},
-      {"dropped_findings",
-       UintJson(pc.findings.size() > 100 ? pc.findings.size() - 100 : 0)}};
+      {"dropped_findings", UintJson(pc.findings.size() > 100 ? pc.findings.size() - 100 : 0)}};
 }
 
 std::string PointerCheckText(const PointerCheck &pc) {
@@ -313,16 +297,14 @@ std::string PointerCheckText(const PointerCheck &pc) {
   return os.str();
 }
 
-PointerCheck ClassifyLayoutPointers(heap::Mheap &heap,
-                                    const MapLayoutReport &lr) {
+PointerCheck ClassifyLayoutPointers(heap::Mheap &heap, const MapLayoutReport &lr) {
   CheckReport r;
   DiagnosticSink ignored(0); // the marks carry the verdicts
   ClassifyHeld(heap, lr, &r, &ignored);
   return r.pointers;
 }
 
-ojson CheckJson(const CheckReport &r, const MapLayout &layout,
-                const Type *map_type) {
+ojson CheckJson(const CheckReport &r, const MapLayout &layout, const Type *map_type) {
   ojson walked{{"entries", UintJson(r.walked.entries)}};
   if (layout.impl == MapImpl::Classic) {
     walked["buckets"] = UintJson(r.walked.buckets);
@@ -352,12 +334,11 @@ ojson CheckJson(const CheckReport &r, const MapLayout &layout,
                {"dropped_diagnostics", UintJson(r.diags.dropped())}};
 }
 
-std::string CheckText(const CheckReport &r, const MapLayout &layout,
-                      const Type *map_type) {
+std::string CheckText(const CheckReport &r, const MapLayout &layout, const Type *map_type) {
   std::ostringstream os;
-  os << TypeName(map_type) << " at " << HexAddr(r.header.address) << " ("
-     << ImplName(layout.impl) << ", " << r.walked.entries << " entries walked"
-     << (r.truncated ? ", truncated" : "") << "): ";
+  os << TypeName(map_type) << " at " << HexAddr(r.header.address) << " (" << ImplName(layout.impl)
+     << ", " << r.walked.entries << " entries walked" << (r.truncated ? ", truncated" : "")
+     << "): ";
   const Tally t = Count(r.diags);
   if (t.errors + t.warnings + t.infos == 0) {
     os << "OK";
@@ -372,8 +353,7 @@ std::string CheckText(const CheckReport &r, const MapLayout &layout,
   }
   os << "\n";
   for (const Diagnostic &d : r.diags.items())
-    os << "  " << SeverityName(d.severity) << " " << CodeName(d.code) << ": "
-       << d.message << "\n";
+    os << "  " << SeverityName(d.severity) << " " << CodeName(d.code) << ": " << d.message << "\n";
   if (r.pointers.ran)
     os << PointerCheckText(r.pointers);
   if (r.diags.dropped())

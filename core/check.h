@@ -35,9 +35,9 @@ struct CheckWalked {
 
 // What the heap model said about the pointers the map holds.
 struct PointerCheck {
-  bool ran = false;         // a heap model was given
-  std::string unavailable;  // why the heap could not be read ("" = it could)
-  uint64_t classified = 0;  // pointers classified
+  bool ran = false;        // a heap model was given
+  std::string unavailable; // why the heap could not be read ("" = it could)
+  uint64_t classified = 0; // pointers classified
   // verdict -> count: "current", "old", "stack", "stale-alive", "freed",
   // "reused", "unswept", "unmapped", "not-heap", "unknown".
   std::map<std::string, uint64_t> verdicts;
@@ -77,9 +77,8 @@ CheckReport CheckMap(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
 // finishes such a range correctly), or freed / reused / unmapped memory — a
 // dangling-iterator error with the heap's evidence. `where` prefixes each
 // message. Adds to r->pointers and r->diags.
-void CheckIterPointers(heap::Mheap &heap, const MapLayout &layout,
-                       const IterReport &it, const std::string &where,
-                       CheckReport *r);
+void CheckIterPointers(heap::Mheap &heap, const MapLayout &layout, const IterReport &it,
+                       const std::string &where, CheckReport *r);
 
 // Adds the diagnostics of `from` to `into`, skipping any already there (the
 // same code, severity, message and address): the walks share header checks
@@ -100,8 +99,7 @@ nlohmann::ordered_json CheckJson(const CheckReport &r, const MapLayout &layout,
                                  const Type *map_type);
 // "map[K]V at 0x… (swiss, 12 entries walked): OK" or "…: 2 errors, 1 warning",
 // then one line per diagnostic: "error inconsistent: …".
-std::string CheckText(const CheckReport &r, const MapLayout &layout,
-                      const Type *map_type);
+std::string CheckText(const CheckReport &r, const MapLayout &layout, const Type *map_type);
 
 } // namespace gomap
 

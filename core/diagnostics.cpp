@@ -5,33 +5,47 @@ namespace gomap {
 
 std::string_view CodeName(DiagCode code) {
   switch (code) {
-  case DiagCode::Unreadable: return "unreadable";
-  case DiagCode::Implausible: return "implausible";
-  case DiagCode::Inconsistent: return "inconsistent";
-  case DiagCode::Cycle: return "cycle";
-  case DiagCode::UnsupportedLayout: return "unsupported-layout";
-  case DiagCode::Truncated: return "truncated";
-  case DiagCode::WritingFlagSet: return "writing-flag-set";
-  case DiagCode::StaleBucketPointer: return "stale-bucket-pointer";
-  case DiagCode::DanglingIterator: return "dangling-iterator";
-  case DiagCode::ConcurrentWriter: return "concurrent-writer";
-  case DiagCode::FormatterError: return "formatter-error";
-  case DiagCode::MapChanged: return "map-changed";
+  case DiagCode::Unreadable:
+    return "unreadable";
+  case DiagCode::Implausible:
+    return "implausible";
+  case DiagCode::Inconsistent:
+    return "inconsistent";
+  case DiagCode::Cycle:
+    return "cycle";
+  case DiagCode::UnsupportedLayout:
+    return "unsupported-layout";
+  case DiagCode::Truncated:
+    return "truncated";
+  case DiagCode::WritingFlagSet:
+    return "writing-flag-set";
+  case DiagCode::StaleBucketPointer:
+    return "stale-bucket-pointer";
+  case DiagCode::DanglingIterator:
+    return "dangling-iterator";
+  case DiagCode::ConcurrentWriter:
+    return "concurrent-writer";
+  case DiagCode::FormatterError:
+    return "formatter-error";
+  case DiagCode::MapChanged:
+    return "map-changed";
   }
   return "unknown";
 }
 
 std::string_view SeverityName(Severity sev) {
   switch (sev) {
-  case Severity::Info: return "info";
-  case Severity::Warning: return "warning";
-  case Severity::Error: return "error";
+  case Severity::Info:
+    return "info";
+  case Severity::Warning:
+    return "warning";
+  case Severity::Error:
+    return "error";
   }
   return "unknown";
 }
 
-void DiagnosticSink::Add(DiagCode code, Severity sev, std::string message,
-                         uint64_t address) {
+void DiagnosticSink::Add(DiagCode code, Severity sev, std::string message, uint64_t address) {
   if (items_.size() >= max_) {
     ++dropped_;
     return;

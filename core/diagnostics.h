@@ -13,18 +13,18 @@ enum class Severity { Info, Warning, Error };
 
 // Stable codes; their spelling (CodeName) is part of the JSON contract.
 enum class DiagCode {
-  Unreadable,          // target memory could not be read
-  Implausible,         // a field fails an invariant (B > 63, bad pointer, ...)
-  Inconsistent,        // count vs entries, used sums, ctrl/tophash vs position
-  Cycle,               // overflow chain loops
-  UnsupportedLayout,   // layout or Go version outside what we decode
-  Truncated,           // a work limit stopped the walk early
-  WritingFlagSet,      // a write was in progress
-  StaleBucketPointer,  // pointer into a bucket array/table the map no longer owns
-  DanglingIterator,    // iterator whose map changed under it
-  ConcurrentWriter,    // goroutine writing a map another goroutine accessed
-  FormatterError,      // a user formatter failed; the default rendering was used
-  MapChanged,          // info: the map grew / was cleared during a range (legal)
+  Unreadable,         // target memory could not be read
+  Implausible,        // a field fails an invariant (B > 63, bad pointer, ...)
+  Inconsistent,       // count vs entries, used sums, ctrl/tophash vs position
+  Cycle,              // overflow chain loops
+  UnsupportedLayout,  // layout or Go version outside what we decode
+  Truncated,          // a work limit stopped the walk early
+  WritingFlagSet,     // a write was in progress
+  StaleBucketPointer, // pointer into a bucket array/table the map no longer owns
+  DanglingIterator,   // iterator whose map changed under it
+  ConcurrentWriter,   // goroutine writing a map another goroutine accessed
+  FormatterError,     // a user formatter failed; the default rendering was used
+  MapChanged,         // info: the map grew / was cleared during a range (legal)
 };
 
 std::string_view CodeName(DiagCode code);
@@ -33,7 +33,7 @@ std::string_view SeverityName(Severity sev);
 struct Diagnostic {
   DiagCode code;
   Severity severity;
-  std::string message; // one line, includes coordinates ("bucket 3, slot 5")
+  std::string message;  // one line, includes coordinates ("bucket 3, slot 5")
   uint64_t address = 0; // the target address the finding is about, 0 if none
 };
 

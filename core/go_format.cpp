@@ -21,9 +21,8 @@ bool IsPrintRune(uint32_t r) {
     return true;
   if (r <= 0xA0 || r == 0xAD)
     return false;
-  if (r == 0x1680 || (r >= 0x2000 && r <= 0x200F) ||
-      (r >= 0x2028 && r <= 0x202F) || (r >= 0x205F && r <= 0x206F) ||
-      r == 0x3000 || r == 0xFEFF || (r >= 0xFFF9 && r <= 0xFFFB))
+  if (r == 0x1680 || (r >= 0x2000 && r <= 0x200F) || (r >= 0x2028 && r <= 0x202F) ||
+      (r >= 0x205F && r <= 0x206F) || r == 0x3000 || r == 0xFEFF || (r >= 0xFFF9 && r <= 0xFFFB))
     return false;
   if ((r >= 0xE000 && r <= 0xF8FF) || r >= 0xF0000)
     return false; // private use
@@ -172,16 +171,35 @@ void AppendGoQuoted(std::string &out, const uint8_t *p, size_t n) {
     i += w;
     const char *e = nullptr;
     switch (r) {
-    case '"': e = "\\\""; break;
-    case '\\': e = "\\\\"; break;
-    case '\a': e = "\\a"; break;
-    case '\b': e = "\\b"; break;
-    case '\f': e = "\\f"; break;
-    case '\n': e = "\\n"; break;
-    case '\r': e = "\\r"; break;
-    case '\t': e = "\\t"; break;
-    case '\v': e = "\\v"; break;
-    default: break;
+    case '"':
+      e = "\\\"";
+      break;
+    case '\\':
+      e = "\\\\";
+      break;
+    case '\a':
+      e = "\\a";
+      break;
+    case '\b':
+      e = "\\b";
+      break;
+    case '\f':
+      e = "\\f";
+      break;
+    case '\n':
+      e = "\\n";
+      break;
+    case '\r':
+      e = "\\r";
+      break;
+    case '\t':
+      e = "\\t";
+      break;
+    case '\v':
+      e = "\\v";
+      break;
+    default:
+      break;
     }
     if (e != nullptr) {
       out += e;
@@ -224,13 +242,27 @@ void AppendJsonString(std::string &out, const uint8_t *p, size_t n) {
     }
     ++i;
     switch (b) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\b': out += "\\b"; break;
-    case '\f': out += "\\f"; break;
-    case '\n': out += "\\n"; break;
-    case '\r': out += "\\r"; break;
-    case '\t': out += "\\t"; break;
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\b':
+      out += "\\b";
+      break;
+    case '\f':
+      out += "\\f";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
     default: {
       char esc[6] = {'\\', 'u', '0', '0', kHex[b >> 4], kHex[b & 0xF]};
       out.append(esc, 6);

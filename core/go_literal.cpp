@@ -49,9 +49,7 @@ struct SyntaxError {
   std::string message;
 };
 
-bool IsIdentStart(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
+bool IsIdentStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool IsIdentChar(char c) { return IsIdentStart(c) || (c >= '0' && c <= '9'); }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -110,8 +108,7 @@ private:
   static std::string Quote(std::string_view v) { return std::string(v); }
 
   void Space() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' ||
-                              s_[i_] == '\r'))
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
       ++i_;
   }
   bool Eat(char c) {
@@ -240,8 +237,7 @@ private:
       return true;
     for (const char *kw : {"chan", "func", "map", "interface", "unsafe.Pointer"}) {
       size_t n = std::strlen(kw);
-      if (s_.compare(i_, n, kw) == 0 &&
-          (i_ + n >= s_.size() || !IsIdentChar(s_[i_ + n])))
+      if (s_.compare(i_, n, kw) == 0 && (i_ + n >= s_.size() || !IsIdentChar(s_[i_ + n])))
         return true;
     }
     return false;
@@ -277,8 +273,7 @@ private:
     size_t start = i_;
     while (i_ < s_.size() &&
            (IsIdentChar(s_[i_]) ||
-            ((s_[i_] == '.' || s_[i_] == '/') && i_ + 1 < s_.size() &&
-             IsIdentStart(s_[i_ + 1]))))
+            ((s_[i_] == '.' || s_[i_] == '/') && i_ + 1 < s_.size() && IsIdentStart(s_[i_ + 1]))))
       ++i_;
     return std::string(s_.substr(start, i_ - start));
   }
@@ -447,15 +442,24 @@ private:
     char c = s_[i_++];
     *is_byte = false;
     switch (c) {
-    case 'a': return '\a';
-    case 'b': return '\b';
-    case 'f': return '\f';
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    case 'v': return '\v';
-    case '\\': return '\\';
-    default: break;
+    case 'a':
+      return '\a';
+    case 'b':
+      return '\b';
+    case 'f':
+      return '\f';
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    case 'v':
+      return '\v';
+    case '\\':
+      return '\\';
+    default:
+      break;
     }
     if (c == quote)
       return uint32_t(quote);
@@ -522,8 +526,7 @@ private:
     Node n;
     n.k = Node::K::Rune;
     if (i_ >= s_.size() || s_[i_] == '\'' || s_[i_] == '\n')
-      Fail(i_ < s_.size() && s_[i_] == '\'' ? "empty rune literal"
-                                            : "rune literal not terminated");
+      Fail(i_ < s_.size() && s_[i_] == '\'' ? "empty rune literal" : "rune literal not terminated");
     uint32_t v;
     if (s_[i_] == '\\') {
       ++i_;
@@ -552,8 +555,8 @@ private:
 
 struct Const {
   enum K { Int, Rune, Float, Complex } k = Int; // ordered: the larger kind wins
-  __int128 i = 0;       // Int/Rune: exact while !big
-  bool big = false;     // |value| too large for i (only re is meaningful)
+  __int128 i = 0;                               // Int/Rune: exact while !big
+  bool big = false;                             // |value| too large for i (only re is meaningful)
   double re = 0, im = 0;
 };
 
@@ -673,8 +676,8 @@ bool NameMatches(std::string written, const Type *t) {
   if (written == n)
     return true;
   auto ends_with = [&](const std::string &suffix) {
-    return n.size() > suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(),
-                                                 suffix) == 0;
+    return n.size() > suffix.size() &&
+           n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   if (ends_with("/" + written))
     return true;
@@ -688,8 +691,7 @@ bool IsUnsigned(Kind k) { return k >= Kind::Uint && k <= Kind::Uintptr; }
 bool IsFloat(Kind k) { return k == Kind::Float32 || k == Kind::Float64; }
 bool IsComplex(Kind k) { return k == Kind::Complex64 || k == Kind::Complex128; }
 bool IsPointerLike(Kind k) {
-  return k == Kind::Pointer || k == Kind::Chan || k == Kind::UnsafePointer ||
-         k == Kind::Func;
+  return k == Kind::Pointer || k == Kind::Chan || k == Kind::UnsafePointer || k == Kind::Func;
 }
 
 unsigned IntBits(const Type *t) {
@@ -741,13 +743,13 @@ const Type *Predeclared(const std::string &written, TypeTable &tt) {
     uint64_t size;
   };
   static constexpr Row kRows[] = {
-      {"bool", Kind::Bool, 1},          {"int", Kind::Int, 8},
-      {"int8", Kind::Int8, 1},          {"int16", Kind::Int16, 2},
-      {"int32", Kind::Int32, 4},        {"int64", Kind::Int64, 8},
-      {"uint", Kind::Uint, 8},          {"uint8", Kind::Uint8, 1},
-      {"uint16", Kind::Uint16, 2},      {"uint32", Kind::Uint32, 4},
-      {"uint64", Kind::Uint64, 8},      {"uintptr", Kind::Uintptr, 8},
-      {"float32", Kind::Float32, 4},    {"float64", Kind::Float64, 8},
+      {"bool", Kind::Bool, 1},           {"int", Kind::Int, 8},
+      {"int8", Kind::Int8, 1},           {"int16", Kind::Int16, 2},
+      {"int32", Kind::Int32, 4},         {"int64", Kind::Int64, 8},
+      {"uint", Kind::Uint, 8},           {"uint8", Kind::Uint8, 1},
+      {"uint16", Kind::Uint16, 2},       {"uint32", Kind::Uint32, 4},
+      {"uint64", Kind::Uint64, 8},       {"uintptr", Kind::Uintptr, 8},
+      {"float32", Kind::Float32, 4},     {"float64", Kind::Float64, 8},
       {"complex64", Kind::Complex64, 8}, {"complex128", Kind::Complex128, 16},
       {"string", Kind::String, 16},
   };
@@ -915,8 +917,7 @@ private:
            (n.k == Node::K::Call && n.str == "math.Inf");
   }
 
-  double RoundFloat32(double v, const std::string &src, const Type *t,
-                      const std::string &path) {
+  double RoundFloat32(double v, const std::string &src, const Type *t, const std::string &path) {
     if (std::isnan(v) || std::isinf(v))
       return v;
     float f = float(v);
@@ -960,8 +961,8 @@ private:
       if (t->fields[f].name != "_")
         named.push_back(f);
     if (!n.kids.empty() && n.kids.size() != named.size())
-      Fail(path, std::string(n.src) + " has " + std::to_string(n.kids.size()) +
-                     " values; " + t->name + " has " + std::to_string(named.size()) +
+      Fail(path, std::string(n.src) + " has " + std::to_string(n.kids.size()) + " values; " +
+                     t->name + " has " + std::to_string(named.size()) +
                      " fields (or name them: {Field: value})");
     for (size_t e = 0; e < n.kids.size(); ++e) {
       const Field &f = t->fields[named[e]];
@@ -979,8 +980,8 @@ private:
       if (!key.empty())
         Fail(path, std::string(n.src) + ": array elements have no field names");
     if (n.kids.size() > t->len)
-      Fail(path, std::string(n.src) + " has " + std::to_string(n.kids.size()) +
-                     " elements; " + t->name + " has " + std::to_string(t->len));
+      Fail(path, std::string(n.src) + " has " + std::to_string(n.kids.size()) + " elements; " +
+                     t->name + " has " + std::to_string(t->len));
     GoLiteral l;
     l.kind = GoLiteral::Kind::Array;
     // Omitted trailing elements are zero: one Zero stands for all of them.
@@ -999,8 +1000,7 @@ private:
       return l;
     const Type *dyn = nullptr;
     const Node *value = &n;
-    if (n.k == Node::K::Call && n.str != "math.NaN" && n.str != "math.Inf" &&
-        n.str != "complex") {
+    if (n.k == Node::K::Call && n.str != "math.NaN" && n.str != "math.Inf" && n.str != "complex") {
       if (n.kids.size() != 1)
         Fail(path, std::string(n.src) + ": a conversion takes one value");
       dyn = NamedType(n.str, n, path);
@@ -1021,13 +1021,12 @@ private:
       auto c = EvalConst(n, &why);
       if (!c)
         Fail(path, std::string(n.src) + " is not a literal an interface key can hold"
-                   " (a string, number, bool, nil, or T(x) / T{…})");
+                                        " (a string, number, bool, nil, or T(x) / T{…})");
       static const char *kDefault[] = {"int", "int32", "float64", "complex128"};
       dyn = Predeclared(kDefault[c->k], tt_);
     }
     if (dyn->kind == Kind::Interface)
-      Fail(path, std::string(n.src) + ": an interface key holds a concrete type, not " +
-                     dyn->name);
+      Fail(path, std::string(n.src) + ": an interface key holds a concrete type, not " + dyn->name);
     l.elems.push_back(Convert(*value, dyn, path));
     return l;
   }
@@ -1170,8 +1169,8 @@ bool GoLiteral::HasNaN() const {
   return false;
 }
 
-bool ParseGoLiteral(std::string_view text, const Type *t, TypeLookup *lookup,
-                    ParsedLiteral *out, LiteralError *error) {
+bool ParseGoLiteral(std::string_view text, const Type *t, TypeLookup *lookup, ParsedLiteral *out,
+                    LiteralError *error) {
   *error = LiteralError{};
   Node n;
   try {

@@ -75,8 +75,8 @@ struct ParsedLiteral {
 
 // Parses `text` as a Go literal of type `t`. `lookup` (may be null) resolves
 // named types written inside interface keys. false with *error.
-bool ParseGoLiteral(std::string_view text, const Type *t, TypeLookup *lookup,
-                    ParsedLiteral *out, LiteralError *error);
+bool ParseGoLiteral(std::string_view text, const Type *t, TypeLookup *lookup, ParsedLiteral *out,
+                    LiteralError *error);
 
 // The gomap/1 JSON value encoding of a literal (docs/json.md), as `show` would
 // render an equal value: ints as numbers up to 2^53, floats with "NaN"/"+Inf",

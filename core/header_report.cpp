@@ -9,12 +9,10 @@ namespace gomap {
 
 namespace {
 bool IsPointerField(const std::string &name) {
-  return name == "buckets" || name == "oldbuckets" || name == "extra" ||
-         name == "dirPtr" || name == "groups.data";
+  return name == "buckets" || name == "oldbuckets" || name == "extra" || name == "dirPtr" ||
+         name == "groups.data";
 }
-bool IsSignedField(const std::string &name) {
-  return name == "dirLen" || name == "index";
-}
+bool IsSignedField(const std::string &name) { return name == "dirLen" || name == "index"; }
 int64_t SignExtend(uint64_t v, uint64_t size) {
   if (size >= 8 || size == 0)
     return int64_t(v);
@@ -50,10 +48,8 @@ nlohmann::ordered_json HeaderFieldsJson(const MapHeader &h) {
   return fields;
 }
 
-nlohmann::ordered_json HeaderJson(const MapHeader &h, const MapLayout &layout,
-                                  const Type *map_type,
-                                  const DiagnosticSink &diags,
-                                  const HeaderExtras *extras) {
+nlohmann::ordered_json HeaderJson(const MapHeader &h, const MapLayout &layout, const Type *map_type,
+                                  const DiagnosticSink &diags, const HeaderExtras *extras) {
   nlohmann::ordered_json fields = HeaderFieldsJson(h);
   nlohmann::ordered_json diag = nlohmann::ordered_json::array();
   for (const auto &d : diags.items())
@@ -77,13 +73,12 @@ nlohmann::ordered_json HeaderJson(const MapHeader &h, const MapLayout &layout,
   return j;
 }
 
-std::string HeaderText(const MapHeader &h, const MapLayout &layout,
-                       const Type *map_type, const DiagnosticSink &diags,
-                       const HeaderExtras *extras) {
+std::string HeaderText(const MapHeader &h, const MapLayout &layout, const Type *map_type,
+                       const DiagnosticSink &diags, const HeaderExtras *extras) {
   std::ostringstream os;
-  os << "(" << (map_type ? map_type->name : "map") << ") " << HexAddr(h.address)
-     << " len=" << h.len << " impl=" << ImplName(layout.impl) << " "
-     << layout.version.raw << " layout=" << SourceName(layout.source) << "\n";
+  os << "(" << (map_type ? map_type->name : "map") << ") " << HexAddr(h.address) << " len=" << h.len
+     << " impl=" << ImplName(layout.impl) << " " << layout.version.raw
+     << " layout=" << SourceName(layout.source) << "\n";
   if (h.address == 0) {
     os << "  nil map\n";
   }
@@ -115,8 +110,7 @@ std::string HeaderText(const MapHeader &h, const MapLayout &layout,
     os << "  state: " << StateText(extras->state) << "\n";
   }
   for (const auto &d : diags.items())
-    os << "  " << SeverityName(d.severity) << "[" << CodeName(d.code)
-       << "]: " << d.message << "\n";
+    os << "  " << SeverityName(d.severity) << "[" << CodeName(d.code) << "]: " << d.message << "\n";
   return os.str();
 }
 

@@ -19,13 +19,11 @@ namespace gomap {
 //  "fields":{...},"flags":[...],"load_factor":{...},"state":{...},
 //  "diagnostics":[...]}; pointer fields as "0x…" strings. load_factor and
 // state only when `extras` is given.
-nlohmann::ordered_json HeaderJson(const MapHeader &h, const MapLayout &layout,
-                                  const Type *map_type,
+nlohmann::ordered_json HeaderJson(const MapHeader &h, const MapLayout &layout, const Type *map_type,
                                   const DiagnosticSink &diags,
                                   const HeaderExtras *extras = nullptr);
-std::string HeaderText(const MapHeader &h, const MapLayout &layout,
-                       const Type *map_type, const DiagnosticSink &diags,
-                       const HeaderExtras *extras = nullptr);
+std::string HeaderText(const MapHeader &h, const MapLayout &layout, const Type *map_type,
+                       const DiagnosticSink &diags, const HeaderExtras *extras = nullptr);
 
 // The "fields" object of the header report: every field under its runtime
 // name; pointers "0x…", dirLen/index signed.

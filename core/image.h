@@ -13,7 +13,7 @@
 namespace gomap {
 
 struct ImageSection {
-  std::string name;      // ".gopclntab", ".bss", ...
+  std::string name; // ".gopclntab", ".bss", ...
   uint64_t addr = 0, size = 0;
   const uint8_t *data = nullptr; // null for sections without file bytes (.bss)
   bool writable = false;

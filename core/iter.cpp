@@ -18,12 +18,11 @@ void Add(StructLayout *l, const char *name, uint64_t off, uint64_t size) {
 }
 
 // Fields the decoders read; the rest are shown when present.
-const char *const kClassicNeeded[] = {
-    "key",    "t",       "h", "buckets", "bptr",  "startBucket",
-    "offset", "wrapped", "B", "i",       "bucket"};
-const char *const kSwissNeeded[] = {
-    "key",         "typ",    "m",   "entryOffset", "dirOffset", "clearSeq",
-    "globalDepth", "dirIdx", "tab", "group.data",  "entryIdx"};
+const char *const kClassicNeeded[] = {"key",    "t",       "h", "buckets", "bptr",  "startBucket",
+                                      "offset", "wrapped", "B", "i",       "bucket"};
+const char *const kSwissNeeded[] = {"key",       "typ",        "m",           "entryOffset",
+                                    "dirOffset", "clearSeq",   "globalDepth", "dirIdx",
+                                    "tab",       "group.data", "entryIdx"};
 
 } // namespace
 
@@ -73,8 +72,7 @@ IterLayout BuiltinIterLayout(MapImpl impl, const GoVersion &v) {
   return il;
 }
 
-std::optional<IterLayout> IterLayoutFromType(const Type *t, MapImpl impl,
-                                             std::string *why) {
+std::optional<IterLayout> IterLayoutFromType(const Type *t, MapImpl impl, std::string *why) {
   if (t == nullptr || t->kind != Kind::Struct) {
     *why = "not a struct type";
     return std::nullopt;
@@ -90,8 +88,8 @@ std::optional<IterLayout> IterLayoutFromType(const Type *t, MapImpl impl,
       // groupReference{data}: flatten one level.
       for (const Field &g : f.type->fields)
         if (g.type != nullptr && g.type->size <= 8)
-          il.it.fields.push_back(StructField{
-              f.name + "." + g.name, f.offset + g.offset, g.type->size});
+          il.it.fields.push_back(
+              StructField{f.name + "." + g.name, f.offset + g.offset, g.type->size});
       continue;
     }
     if (f.type->size == 0 || f.type->size > 8)
@@ -108,9 +106,8 @@ std::optional<IterLayout> IterLayoutFromType(const Type *t, MapImpl impl,
       }
     return true;
   };
-  bool ok = impl == MapImpl::Classic
-                ? check(kClassicNeeded, std::size(kClassicNeeded))
-                : check(kSwissNeeded, std::size(kSwissNeeded));
+  bool ok = impl == MapImpl::Classic ? check(kClassicNeeded, std::size(kClassicNeeded))
+                                     : check(kSwissNeeded, std::size(kSwissNeeded));
   if (!ok)
     return std::nullopt;
   return il;
@@ -121,16 +118,15 @@ bool ReadIterFields(MemoryReader &mem, const IterLayout &il, uint64_t addr,
   return detail::ReadStruct(mem, il.it, addr, out);
 }
 
-bool PlausibleIter(const std::vector<HeaderValue> &f, MapImpl impl,
-                   const MapHeader &h) {
+bool PlausibleIter(const std::vector<HeaderValue> &f, MapImpl impl, const MapHeader &h) {
   auto get = [&](const char *n) {
     const HeaderValue *v = detail::FindValue(f, n);
     return v ? v->value : 0;
   };
   if (impl == MapImpl::Classic) {
     const uint64_t b = get("B"), buckets = get("buckets");
-    if (b > 63 || b > h.Get("B") || get("offset") > 7 || get("i") > 8 ||
-        get("wrapped") > 1 || buckets == 0 || buckets % 8 != 0)
+    if (b > 63 || b > h.Get("B") || get("offset") > 7 || get("i") > 8 || get("wrapped") > 1 ||
+        buckets == 0 || buckets % 8 != 0)
       return false;
     const uint64_t nb = uint64_t(1) << b;
     if (get("startBucket") >= nb || get("bucket") >= nb)
@@ -139,9 +135,8 @@ bool PlausibleIter(const std::vector<HeaderValue> &f, MapImpl impl,
   }
   const int64_t dir_idx = int64_t(get("dirIdx"));
   const uint64_t depth = get("globalDepth");
-  if (dir_idx < -1 || depth > 63 || depth > h.Get("globalDepth") ||
-      get("tab") % 8 != 0 || get("group.data") % 8 != 0 ||
-      get("entryIdx") > (uint64_t(1) << 17))
+  if (dir_idx < -1 || depth > 63 || depth > h.Get("globalDepth") || get("tab") % 8 != 0 ||
+      get("group.data") % 8 != 0 || get("entryIdx") > (uint64_t(1) << 17))
     return false;
   if (dir_idx == -1)
     return get("entryIdx") <= 8 && get("tab") == 0;
@@ -149,29 +144,26 @@ bool PlausibleIter(const std::vector<HeaderValue> &f, MapImpl impl,
          (get("key") == 0 || get("tab") != 0);
 }
 
-IterReport DecodeIter(MemoryReader &mem, const MapLayout &layout,
-                      const IterLayout &il, uint64_t addr,
-                      const Limits &limits) {
+IterReport DecodeIter(MemoryReader &mem, const MapLayout &layout, const IterLayout &il,
+                      uint64_t addr, const Limits &limits) {
   IterReport r(limits.max_diagnostics);
   r.address = addr;
   r.impl = il.impl;
   const std::string where = "iterator at " + Hex(addr);
   if (il.impl != layout.impl) {
     r.diags.Add(DiagCode::UnsupportedLayout, Severity::Error,
-                where + ": a " + std::string(ImplName(il.impl)) +
-                    " iterator over a " + std::string(ImplName(layout.impl)) +
-                    " map",
+                where + ": a " + std::string(ImplName(il.impl)) + " iterator over a " +
+                    std::string(ImplName(layout.impl)) + " map",
                 addr);
     return r;
   }
   if (addr == 0 || addr % 8 != 0) {
-    r.diags.Add(DiagCode::Implausible, Severity::Error,
-                where + ": nil or not 8-byte aligned", addr);
+    r.diags.Add(DiagCode::Implausible, Severity::Error, where + ": nil or not 8-byte aligned",
+                addr);
     return r;
   }
   if (!ReadIterFields(mem, il, addr, &r.fields)) {
-    r.diags.Add(DiagCode::Unreadable, Severity::Error, where + ": unreadable",
-                addr);
+    r.diags.Add(DiagCode::Unreadable, Severity::Error, where + ": unreadable", addr);
     return r;
   }
   r.readable = true;
@@ -193,8 +185,7 @@ ojson IterJson(const IterReport &r, const Type *map_type) {
   j["returned"] = r.returned_known ? ojson(r.returned) : ojson(nullptr);
   j["returned_max"] = r.returned_known ? ojson(r.returned_max) : ojson(nullptr);
   j["exact"] = r.returned_known && r.exact;
-  j["approximate"] =
-      r.approximate.empty() ? ojson(nullptr) : ojson(r.approximate);
+  j["approximate"] = r.approximate.empty() ? ojson(nullptr) : ojson(r.approximate);
   j["total"] = r.header_ok ? ojson(r.header.len) : ojson(nullptr);
   j["position"] = r.position;
   j["relation"] = r.relation.empty() ? ojson(nullptr) : ojson(r.relation);
@@ -202,11 +193,10 @@ ojson IterJson(const IterReport &r, const Type *map_type) {
   ojson fields = ojson::object();
   for (const auto &f : r.fields)
     fields[f.name] =
-        f.size == 8 && (f.name == "key" || f.name == "elem" || f.name == "t" ||
-                        f.name == "typ" || f.name == "h" || f.name == "m" ||
-                        f.name == "buckets" || f.name == "bptr" ||
-                        f.name == "overflow" || f.name == "oldoverflow" ||
-                        f.name == "tab" || f.name == "group.data")
+        f.size == 8 && (f.name == "key" || f.name == "elem" || f.name == "t" || f.name == "typ" ||
+                        f.name == "h" || f.name == "m" || f.name == "buckets" || f.name == "bptr" ||
+                        f.name == "overflow" || f.name == "oldoverflow" || f.name == "tab" ||
+                        f.name == "group.data")
             ? ojson(HexAddr(f.value))
         : f.name == "dirIdx" ? ojson(int64_t(f.value))
                              : ojson(f.value);
@@ -219,16 +209,14 @@ ojson IterJson(const IterReport &r, const Type *map_type) {
 }
 
 std::string IterLine(const IterReport &r, const Type *map_type) {
-  std::string s = (map_type ? map_type->name : std::string("map")) + " " +
-                  HexAddr(r.map) + ": ";
+  std::string s = (map_type ? map_type->name : std::string("map")) + " " + HexAddr(r.map) + ": ";
   if (!r.started)
     s += "not started (map was nil or empty)";
   else if (!r.returned_known)
     s += "returned ?";
   else
     s += "returned " + std::to_string(r.returned) +
-         (r.returned_max != r.returned ? "-" + std::to_string(r.returned_max)
-                                       : "") +
+         (r.returned_max != r.returned ? "-" + std::to_string(r.returned_max) : "") +
          (r.exact ? "" : " (approximate)");
   if (r.header_ok)
     s += "/" + std::to_string(r.header.len);
@@ -240,9 +228,8 @@ std::string IterLine(const IterReport &r, const Type *map_type) {
 }
 
 std::string IterText(const IterReport &r, const Type *map_type) {
-  std::string s = "iterator " + HexAddr(r.address) + " (" +
-                  std::string(ImplName(r.impl)) + ") over " +
-                  IterLine(r, map_type) + "\n";
+  std::string s = "iterator " + HexAddr(r.address) + " (" + std::string(ImplName(r.impl)) +
+                  ") over " + IterLine(r, map_type) + "\n";
   if (!r.reason.empty())
     s += "  reason: " + r.reason + "\n";
   if (!r.approximate.empty())
@@ -250,13 +237,12 @@ std::string IterText(const IterReport &r, const Type *map_type) {
   if (!r.position.empty()) {
     s += "  position:";
     for (auto it = r.position.begin(); it != r.position.end(); ++it)
-      s += " " + it.key() + "=" +
-           (it->is_string() ? it->get<std::string>() : it->dump());
+      s += " " + it.key() + "=" + (it->is_string() ? it->get<std::string>() : it->dump());
     s += "\n";
   }
   for (const auto &d : r.diags.items())
-    s += "  " + std::string(SeverityName(d.severity)) + "[" +
-         std::string(CodeName(d.code)) + "]: " + d.message + "\n";
+    s += "  " + std::string(SeverityName(d.severity)) + "[" + std::string(CodeName(d.code)) +
+         "]: " + d.message + "\n";
   if (r.diags.dropped())
     s += "  (" + std::to_string(r.diags.dropped()) + " more diagnostics)\n";
   return s;

@@ -34,8 +34,7 @@ IterLayout BuiltinIterLayout(MapImpl impl, const GoVersion &v);
 
 // From the debug-info struct type runtime.hiter / internal/runtime/maps.Iter.
 // nullopt with *why when fields the decoder needs are missing.
-std::optional<IterLayout> IterLayoutFromType(const Type *t, MapImpl impl,
-                                             std::string *why);
+std::optional<IterLayout> IterLayoutFromType(const Type *t, MapImpl impl, std::string *why);
 
 // What the replay established about one iterator.
 struct IterReport {
@@ -69,9 +68,8 @@ struct IterReport {
 // Decodes the iterator at `addr` against the map it points at. `layout` is
 // the map type's layout. Never throws for target data: corrupt fields are
 // diagnostics with coordinates and the partial result is kept.
-IterReport DecodeIter(MemoryReader &mem, const MapLayout &layout,
-                      const IterLayout &il, uint64_t addr,
-                      const Limits &limits);
+IterReport DecodeIter(MemoryReader &mem, const MapLayout &layout, const IterLayout &il,
+                      uint64_t addr, const Limits &limits);
 
 // Reads only the fields of the iterator at `addr` (no map access); false
 // when unreadable.
@@ -80,16 +78,13 @@ bool ReadIterFields(MemoryReader &mem, const IterLayout &il, uint64_t addr,
 
 // Cheap plausibility test for stack scanning: the fields of a real, started
 // iterator over the map `h` (ranges of offsets, indexes and depths).
-bool PlausibleIter(const std::vector<HeaderValue> &fields, MapImpl impl,
-                   const MapHeader &h);
+bool PlausibleIter(const std::vector<HeaderValue> &fields, MapImpl impl, const MapHeader &h);
 
 namespace classic {
-void DecodeIter(MemoryReader &mem, const MapLayout &layout,
-                const Limits &limits, IterReport *r);
+void DecodeIter(MemoryReader &mem, const MapLayout &layout, const Limits &limits, IterReport *r);
 } // namespace classic
 namespace swiss {
-void DecodeIter(MemoryReader &mem, const MapLayout &layout,
-                const Limits &limits, IterReport *r);
+void DecodeIter(MemoryReader &mem, const MapLayout &layout, const Limits &limits, IterReport *r);
 } // namespace swiss
 
 // {"address","map","type","impl","started","finished","returned",

@@ -36,7 +36,7 @@ public:
 struct IterScanLimits {
   uint64_t max_stack_bytes = 1 << 20; // of one stack, from frame 0's sp up
   uint64_t max_total_bytes = 64 << 20;
-  uint64_t max_hops = 4096;           // heap pointers followed per goroutine
+  uint64_t max_hops = 4096; // heap pointers followed per goroutine
   uint64_t max_total_hops = 1 << 16;
   size_t max_iterators = 4096;
 };
@@ -45,9 +45,9 @@ struct FoundIterator {
   uint64_t addr = 0;
   const Type *map_type = nullptr;
   int64_t goroutine = -1;
-  int frame = -1;         // the frame whose [sp, CFA) holds it (or the pointer to it)
+  int frame = -1; // the frame whose [sp, CFA) holds it (or the pointer to it)
   std::string function;
-  std::string via;        // "stack", "reflect.MapIter at 0x… (heap)", "expr"
+  std::string via; // "stack", "reflect.MapIter at 0x… (heap)", "expr"
 };
 
 struct IterScanStats {
@@ -57,8 +57,7 @@ struct IterScanStats {
 
 // Every iterator on the stacks of `gs` (only goroutine `only` when >= 0).
 IterScanStats ScanIterators(IterScanHost &host, const std::vector<Goroutine> &gs, int64_t only,
-                            std::vector<FoundIterator> *found,
-                            const IterScanLimits &limits = {});
+                            std::vector<FoundIterator> *found, const IterScanLimits &limits = {});
 
 // Which frame's stack range [sp, cfa) holds addr (inlined frames share their
 // caller's); leaves f unchanged when none.

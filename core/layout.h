@@ -24,9 +24,7 @@ struct TophashCounts {
   uint64_t full = 0, empty_one = 0, empty_rest = 0;
   uint64_t evacuated_x = 0, evacuated_y = 0, evacuated_empty = 0;
   void Add(const TophashCounts &o);
-  uint64_t Evacuation() const {
-    return evacuated_x + evacuated_y + evacuated_empty;
-  }
+  uint64_t Evacuation() const { return evacuated_x + evacuated_y + evacuated_empty; }
 };
 
 struct ClassicBucket {
@@ -114,19 +112,19 @@ struct MapLayoutReport {
 
 // Walks the structure of the map at `addr`. Never throws for target data;
 // every problem is a diagnostic with coordinates ("oldbucket 3, slot 5").
-MapLayoutReport WalkLayout(MemoryReader &mem, const MapLayout &layout,
-                           uint64_t addr, const Limits &limits);
+MapLayoutReport WalkLayout(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
+                           const Limits &limits);
 
 namespace classic {
 // Fills out->classic from a header read without error
 // (core/classic/layout.cpp).
-void WalkLayout(MemoryReader &mem, const MapLayout &layout,
-                const Limits &limits, MapLayoutReport *out);
+void WalkLayout(MemoryReader &mem, const MapLayout &layout, const Limits &limits,
+                MapLayoutReport *out);
 } // namespace classic
 namespace swiss {
 // Fills out->swiss (core/swiss/layout.cpp).
-void WalkLayout(MemoryReader &mem, const MapLayout &layout,
-                const Limits &limits, MapLayoutReport *out);
+void WalkLayout(MemoryReader &mem, const MapLayout &layout, const Limits &limits,
+                MapLayoutReport *out);
 } // namespace swiss
 
 // How much of the per-bucket/per-group detail to render.
@@ -136,12 +134,11 @@ struct LayoutView {
 
 // {"address","type","impl","go_version","layout_source","fields",...}; see
 // docs/json.md.
-nlohmann::ordered_json LayoutJson(const MapLayoutReport &r,
-                                  const MapLayout &layout, const Type *map_type,
-                                  const LayoutView &view);
+nlohmann::ordered_json LayoutJson(const MapLayoutReport &r, const MapLayout &layout,
+                                  const Type *map_type, const LayoutView &view);
 // Summary lines and one strip per bucket array / table with a legend.
-std::string LayoutText(const MapLayoutReport &r, const MapLayout &layout,
-                       const Type *map_type, const LayoutView &view);
+std::string LayoutText(const MapLayoutReport &r, const MapLayout &layout, const Type *map_type,
+                       const LayoutView &view);
 
 // One character per bucket / group (see the legends in LayoutText).
 char ClassicStripChar(const ClassicBucket &b, bool old);

@@ -11,10 +11,9 @@ namespace {
 constexpr uint8_t kOpAddr = 0x03, kOpConst1u = 0x08, kOpConst1s = 0x09, kOpConst2u = 0x0a,
                   kOpConst2s = 0x0b, kOpConst4u = 0x0c, kOpConst4s = 0x0d, kOpConst8u = 0x0e,
                   kOpConst8s = 0x0f, kOpConstu = 0x10, kOpConsts = 0x11, kOpPlusUconst = 0x23,
-                  kOpLit0 = 0x30, kOpLit31 = 0x4f, kOpReg0 = 0x50, kOpReg31 = 0x6f,
-                  kOpBreg0 = 0x70, kOpBreg31 = 0x8f, kOpRegx = 0x90, kOpFbreg = 0x91,
-                  kOpBregx = 0x92, kOpPiece = 0x93, kOpCallFrameCfa = 0x9c,
-                  kOpStackValue = 0x9f;
+                  kOpLit0 = 0x30, kOpLit31 = 0x4f, kOpReg0 = 0x50, kOpReg31 = 0x6f, kOpBreg0 = 0x70,
+                  kOpBreg31 = 0x8f, kOpRegx = 0x90, kOpFbreg = 0x91, kOpBregx = 0x92,
+                  kOpPiece = 0x93, kOpCallFrameCfa = 0x9c, kOpStackValue = 0x9f;
 // Largest value assembled outside memory (OverlayReader's window per blob).
 constexpr uint64_t kMaxAssembled = 0x100000;
 
@@ -86,8 +85,8 @@ VarValue EvaluateLocation(const std::vector<uint8_t> &expr, uint64_t size,
   uint32_t regno = 0;
   auto reg = [&](uint32_t r, uint64_t *v) {
     if (!frame.reg || !frame.reg(r, v)) {
-      out.error = "held in a register (DWARF " + std::to_string(r) +
-                  "), which is not saved for this frame";
+      out.error =
+          "held in a register (DWARF " + std::to_string(r) + "), which is not saved for this frame";
       return false;
     }
     return true;
@@ -159,15 +158,33 @@ VarValue EvaluateLocation(const std::vector<uint8_t> &expr, uint64_t size,
       kind = Kind::Memory;
     } else if (op == kOpConstu || op == kOpConsts || (op >= kOpConst1u && op <= kOpConst8s)) {
       switch (op) {
-      case kOpConstu: v = c.Uleb(); break;
-      case kOpConsts: v = uint64_t(c.Sleb()); break;
-      case kOpConst1u: v = c.Fixed(1); break;
-      case kOpConst1s: v = uint64_t(SignExtend(c.Fixed(1), 1)); break;
-      case kOpConst2u: v = c.Fixed(2); break;
-      case kOpConst2s: v = uint64_t(SignExtend(c.Fixed(2), 2)); break;
-      case kOpConst4u: v = c.Fixed(4); break;
-      case kOpConst4s: v = uint64_t(SignExtend(c.Fixed(4), 4)); break;
-      default: v = c.Fixed(8); break;
+      case kOpConstu:
+        v = c.Uleb();
+        break;
+      case kOpConsts:
+        v = uint64_t(c.Sleb());
+        break;
+      case kOpConst1u:
+        v = c.Fixed(1);
+        break;
+      case kOpConst1s:
+        v = uint64_t(SignExtend(c.Fixed(1), 1));
+        break;
+      case kOpConst2u:
+        v = c.Fixed(2);
+        break;
+      case kOpConst2s:
+        v = uint64_t(SignExtend(c.Fixed(2), 2));
+        break;
+      case kOpConst4u:
+        v = c.Fixed(4);
+        break;
+      case kOpConst4s:
+        v = uint64_t(SignExtend(c.Fixed(4), 4));
+        break;
+      default:
+        v = c.Fixed(8);
+        break;
       }
       stack.push_back(v);
       kind = Kind::Memory;

@@ -22,8 +22,8 @@ struct FrameContext {
 
 struct VarValue {
   bool ok = false;
-  std::string error;         // why not ok: "optimized out", "in a register", ...
-  bool in_memory = false;    // the whole value lives at addr
+  std::string error;      // why not ok: "optimized out", "in a register", ...
+  bool in_memory = false; // the whole value lives at addr
   uint64_t addr = 0;
   std::vector<uint8_t> bytes; // otherwise: the value itself (registers, pieces)
 };

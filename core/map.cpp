@@ -9,21 +9,19 @@
 
 namespace gomap {
 
-bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
-                MapHeader *out, DiagnosticSink &sink) {
+bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr, MapHeader *out,
+                DiagnosticSink &sink) {
   switch (layout.impl) {
   case MapImpl::Classic:
     return classic::ReadHeader(mem, layout, addr, out, sink);
   case MapImpl::Swiss:
     return swiss::ReadHeader(mem, layout, addr, out, sink);
   }
-  sink.Add(DiagCode::UnsupportedLayout, Severity::Error,
-           "unknown map implementation", addr);
+  sink.Add(DiagCode::UnsupportedLayout, Severity::Error, "unknown map implementation", addr);
   return false;
 }
 
-std::unique_ptr<EntryCursor> OpenEntries(MemoryReader &mem,
-                                         const MapLayout &layout, uint64_t addr,
+std::unique_ptr<EntryCursor> OpenEntries(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
                                          const Limits &limits) {
   if (layout.impl == MapImpl::Swiss)
     return swiss::OpenEntries(mem, layout, addr, limits);

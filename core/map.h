@@ -78,10 +78,11 @@ struct HeaderValue {
 struct MapHeader {
   uint64_t address = 0; // the map pointer (0 for a nil map)
   MapImpl impl = MapImpl::Classic;
-  uint64_t len = 0;     // count (classic) / used (swiss)
-  std::vector<HeaderValue> fields;      // every header field, layout order
-  std::vector<std::string> flag_names;  // classic: iterator, oldIterator, hashWriting, sameSizeGrow; swiss: writing, tombstonePossible
-  bool writing = false;                 // a write was in progress
+  uint64_t len = 0;                    // count (classic) / used (swiss)
+  std::vector<HeaderValue> fields;     // every header field, layout order
+  std::vector<std::string> flag_names; // classic: iterator, oldIterator, hashWriting, sameSizeGrow;
+                                       // swiss: writing, tombstonePossible
+  bool writing = false;                // a write was in progress
   // Classic: how many of the 2^B buckets the header claims lie in readable
   // memory; swiss: how many of the directory entries dirLen/globalDepth claim
   // (ReadHeader probes for them; walks cover no more). 0 otherwise.
@@ -105,8 +106,8 @@ struct MapHeader {
 // Reads and validates the header at `addr`. A nil map (addr == 0) gives an
 // empty header and true. false only when the header itself is unreadable;
 // implausible fields are reported to `sink` and still returned.
-bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
-                MapHeader *out, DiagnosticSink &sink);
+bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr, MapHeader *out,
+                DiagnosticSink &sink);
 
 // ReadHeader, then decides whether the header is usable as a `type_name`:
 // false with a one-line *error when it cannot be read or fails an invariant
@@ -116,8 +117,8 @@ bool ReadUsableHeader(MemoryReader &mem, const MapLayout &layout, const std::str
 
 // Opens a bounded walk over the live entries of the map at `addr`.
 // `mem` must outlive the cursor. Never returns null.
-std::unique_ptr<EntryCursor> OpenEntries(MemoryReader &mem, const MapLayout &layout,
-                                         uint64_t addr, const Limits &limits);
+std::unique_ptr<EntryCursor> OpenEntries(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
+                                         const Limits &limits);
 
 } // namespace gomap
 

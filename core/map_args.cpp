@@ -17,9 +17,7 @@ std::string Hex(uint64_t v) {
   return buf;
 }
 
-bool PlausiblePointer(uint64_t v) {
-  return v >= 0x1000 && v < (uint64_t(1) << 47) && v % 8 == 0;
-}
+bool PlausiblePointer(uint64_t v) { return v >= 0x1000 && v < (uint64_t(1) << 47) && v % 8 == 0; }
 
 } // namespace
 
@@ -118,10 +116,10 @@ bool RecoverMapArgument(MemoryReader &mem, TypeResolver &types, MapLayoutProvide
     return true;
   }
   if (why)
-    *why = map_types.empty() ? "no map type descriptor among the map function's arguments"
-                             : "no argument is a plausible header of a " +
-                                   map_types.front().type->name + " (" +
-                                   std::to_string(tried) + " candidates checked)";
+    *why = map_types.empty()
+               ? "no map type descriptor among the map function's arguments"
+               : "no argument is a plausible header of a " + map_types.front().type->name + " (" +
+                     std::to_string(tried) + " candidates checked)";
   return false;
 }
 

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "map_layout.h"
 #include "target.h"
 #include "types.h"
-#include "map_layout.h"
 
 namespace gomap {
 

@@ -125,8 +125,7 @@ std::vector<MapCallSite> FindMapCalls(CodeReader &code, uint64_t pc,
     // function that calls another, and would put the whole function ahead.
     std::vector<std::pair<uint64_t, uint64_t>> loops;
     if (item.depth == 0)
-      for (const auto &[from, to] : DecodeBackwardJumps(bytes.data(), bytes.size(),
-                                                        item.fn.entry))
+      for (const auto &[from, to] : DecodeBackwardJumps(bytes.data(), bytes.size(), item.fn.entry))
         if (to != item.fn.entry && to <= pc && pc < from)
           loops.push_back({to, from});
     auto ahead = [&](uint64_t at) {
@@ -138,8 +137,7 @@ std::vector<MapCallSite> FindMapCalls(CodeReader &code, uint64_t pc,
       return false;
     };
     if (globals_ahead)
-      for (const auto &[at, target] : DecodeRipOperands(bytes.data(), bytes.size(),
-                                                        item.fn.entry))
+      for (const auto &[at, target] : DecodeRipOperands(bytes.data(), bytes.size(), item.fn.entry))
         if (ahead(at))
           globals_ahead->push_back(target);
     for (const RawCall &c : DecodeCalls(bytes.data(), bytes.size(), item.fn.entry)) {

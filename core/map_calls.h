@@ -33,11 +33,11 @@ public:
 };
 
 struct MapCallSite {
-  uint64_t pc = 0;          // the call instruction
-  std::string callee;       // "runtime.mapassign_fast64"
-  std::string role;         // core/map_ops.h MapRoleOf
-  uint64_t type_word = 0;   // the map type descriptor passed, 0 when not found
-  SourceFrame where;        // the call's innermost source position
+  uint64_t pc = 0;              // the call instruction
+  std::string callee;           // "runtime.mapassign_fast64"
+  std::string role;             // core/map_ops.h MapRoleOf
+  uint64_t type_word = 0;       // the map type descriptor passed, 0 when not found
+  SourceFrame where;            // the call's innermost source position
   std::vector<std::string> via; // user functions between the scanned one and the call
   // Still ahead of the frame's pc: after it in the function, or inside a loop
   // around it (a backward jump from past the pc to before it), or in a callee
@@ -46,9 +46,9 @@ struct MapCallSite {
 };
 
 struct MapCallLimits {
-  uint32_t max_depth = 2;          // levels of user callees followed
-  uint32_t max_functions = 32;     // functions scanned in all
-  uint64_t max_code = 256 * 1024;  // bytes of one function read
+  uint32_t max_depth = 2;         // levels of user callees followed
+  uint32_t max_functions = 32;    // functions scanned in all
+  uint64_t max_code = 256 * 1024; // bytes of one function read
 };
 
 // The map calls of the function containing `pc` and of the user functions it

@@ -54,9 +54,7 @@ constexpr uint64_t kPtrSize = 8;
 constexpr uint64_t kSlots = 8;   // abi.MapBucketCount / abi.MapGroupSlots
 constexpr uint64_t kMaxKV = 128; // abi.MapMaxKeyBytes / MapMaxElemBytes
 
-uint64_t RoundUp(uint64_t v, uint64_t a) {
-  return a <= 1 ? v : (v + a - 1) / a * a;
-}
+uint64_t RoundUp(uint64_t v, uint64_t a) { return a <= 1 ? v : (v + a - 1) / a * a; }
 
 struct Shape {
   uint64_t size = 0;
@@ -77,8 +75,7 @@ Shape ArrayOf(Shape s, uint64_t n) { return {s.size * n, s.align}; }
 // at their alignment; a non-zero-sized struct ending in a zero-sized field gets
 // one byte of padding (issue 9401); the size rounds up to the struct's
 // alignment.
-Shape StructOf(const std::vector<Shape> &fields,
-               std::vector<uint64_t> *offsets) {
+Shape StructOf(const std::vector<Shape> &fields, std::vector<uint64_t> *offsets) {
   uint64_t off = 0, align = 1;
   offsets->clear();
   for (const auto &f : fields) {
@@ -158,18 +155,15 @@ StructLayout SwissTableLayout() {
 // Mirrors MapBucketType in cmd/compile/internal/reflectdata/reflect.go
 // (go1.18-1.25): struct { topbits [8]uint8; keys [8]K; elems [8]V; overflow ptr
 // }.
-ClassicLayout ClassicGeometry(const GoVersion &v, const Type *key,
-                              const Type *elem) {
+ClassicLayout ClassicGeometry(const GoVersion &v, const Type *key, const Type *elem) {
   ClassicLayout c;
   c.hmap = HmapLayout(v);
   Shape k = Stored(key, &c.indirect_key);
   Shape e = Stored(elem, &c.indirect_elem);
   std::vector<uint64_t> off;
-  Shape bucket = StructOf({ArrayOf({1, 1}, kSlots),
-                           ArrayOf(k, kSlots),
-                           ArrayOf(e, kSlots),
-                           {kPtrSize, kPtrSize}},
-                          &off);
+  Shape bucket = StructOf(
+      {ArrayOf({1, 1}, kSlots), ArrayOf(k, kSlots), ArrayOf(e, kSlots), {kPtrSize, kPtrSize}},
+      &off);
   c.bucket_size = bucket.size;
   c.keys_off = off[1];
   c.key_size = k.size;
@@ -181,8 +175,7 @@ ClassicLayout ClassicGeometry(const GoVersion &v, const Type *key,
 
 // Mirrors MapGroupType in cmd/compile/internal/reflectdata/map_swiss.go
 // (go1.24-1.25) and map.go (go1.26-1.27, incl. GOEXPERIMENT=mapsplitgroup).
-SwissLayout SwissGeometry(const GoVersion &v, const Type *key,
-                          const Type *elem) {
+SwissLayout SwissGeometry(const GoVersion &v, const Type *key, const Type *elem) {
   SwissLayout s;
   s.map = SwissMapLayout(v);
   s.table = SwissTableLayout();
@@ -195,8 +188,7 @@ SwissLayout SwissGeometry(const GoVersion &v, const Type *key,
   s.split_group = v.AtLeast(1, 27) && v.HasExperiment("mapsplitgroup");
   if (s.split_group) {
     // group { ctrl uint64; keys [8]K; elems [8]V }
-    Shape group =
-        StructOf({{8, 8}, ArrayOf(k, kSlots), ArrayOf(e, kSlots)}, &off);
+    Shape group = StructOf({{8, 8}, ArrayOf(k, kSlots), ArrayOf(e, kSlots)}, &off);
     s.group_size = group.size;
     s.keys_off = off[1];
     s.key_stride = k.size;
@@ -218,8 +210,8 @@ SwissLayout SwissGeometry(const GoVersion &v, const Type *key,
 
 } // namespace
 
-std::optional<MapLayout> BuiltinLayout(const GoVersion &v, const Type *key,
-                                       const Type *elem, std::string *why) {
+std::optional<MapLayout> BuiltinLayout(const GoVersion &v, const Type *key, const Type *elem,
+                                       std::string *why) {
   std::optional<MapImpl> impl = DefaultImpl(v, why);
   if (!impl)
     return std::nullopt;

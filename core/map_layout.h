@@ -93,8 +93,8 @@ std::optional<MapImpl> DefaultImpl(const GoVersion &v, std::string *why);
 // Built-in layout tables, the labelled fallback when the binary's DWARF lacks
 // the synthesized map types (stripped binaries). Geometry is computed from the
 // key and elem types' size and alignment the way cmd/compile does it.
-std::optional<MapLayout> BuiltinLayout(const GoVersion &v, const Type *key,
-                                       const Type *elem, std::string *why);
+std::optional<MapLayout> BuiltinLayout(const GoVersion &v, const Type *key, const Type *elem,
+                                       std::string *why);
 
 // Layout from the debug-info types of a map (DWARF in LLDB, gdb.Type in GDB):
 // `map_type` is a Kind::Map type whose map_header is the linker-synthesized
@@ -118,8 +118,7 @@ public:
 
 class LayoutCache {
 public:
-  const MapLayout *Get(const Type *map_type, const GoVersion &v, bool builtin,
-                       std::string *why);
+  const MapLayout *Get(const Type *map_type, const GoVersion &v, bool builtin, std::string *why);
 
 private:
   struct Cached {

@@ -270,9 +270,7 @@ std::string MapTypeName(const Type *map_type, const Type *k, const Type *v) {
   return "map[" + (k ? k->name : std::string("?")) + "]" + (v ? v->name : std::string("?"));
 }
 
-std::string Entries(uint64_t n) {
-  return std::to_string(n) + (n == 1 ? " entry" : " entries");
-}
+std::string Entries(uint64_t n) { return std::to_string(n) + (n == 1 ? " entry" : " entries"); }
 
 constexpr const char *kNaNNote = "NaN keys never match, as in Go; use show to list them";
 
@@ -375,13 +373,16 @@ LookupResult LookupKey(MemoryReader &mem, const MapLayout &layout, const Type *m
   }
   if (unreadable != 0)
     r.diags.Add(DiagCode::Unreadable, Severity::Warning,
-                Entries(unreadable) + ": the key could not be read and was not compared "
-                                      "(first at " + HexAddr(first_unreadable) + ")",
+                Entries(unreadable) +
+                    ": the key could not be read and was not compared "
+                    "(first at " +
+                    HexAddr(first_unreadable) + ")",
                 first_unreadable);
   if (unknown != 0)
     r.diags.Add(DiagCode::UnsupportedLayout, Severity::Warning,
-                Entries(unknown) + ": the key's dynamic type is not in the debug info, so "
-                                   "it was not compared (first at " +
+                Entries(unknown) +
+                    ": the key's dynamic type is not in the debug info, so "
+                    "it was not compared (first at " +
                     HexAddr(first_unknown) + ")",
                 first_unknown);
   return r;

@@ -40,7 +40,7 @@ struct LookupResult {
   uint64_t len = 0;
   const Type *key_type = nullptr;
   const Type *elem_type = nullptr;
-  bool nan = false;        // the key holds a NaN: it matches nothing; nothing walked
+  bool nan = false; // the key holds a NaN: it matches nothing; nothing walked
   bool found = false;
   MapEntry entry;          // when found: where the key and its value are
   uint64_t walked = 0;     // entries compared

@@ -39,8 +39,7 @@ MapOp MapOpOf(std::string_view f) {
     return MapOp::None;
   std::string_view name = f.substr(runtime ? 8 : kSwiss.size());
   // Entry points (runtime.mapassign_faststr, maps.runtime_mapassign_faststr, ...).
-  if (ContainsAny(name, {"mapassign", "mapdelete", "mapclear", "growWork", "evacuate",
-                         "hashGrow"}))
+  if (ContainsAny(name, {"mapassign", "mapdelete", "mapclear", "growWork", "evacuate", "hashGrow"}))
     return MapOp::Write;
   if (ContainsAny(name, {"mapiterinit", "mapiternext", "mapIterStart", "mapIterNext"}))
     return MapOp::Iterate;
@@ -51,8 +50,8 @@ MapOp MapOpOf(std::string_view f) {
   // internal/runtime/maps methods below the entry points.
   if (ContainsAny(name, {"(*Iter)."}))
     return MapOp::Iterate;
-  if (ContainsAny(name, {"putSlot", "PutSlot", "Delete", "delete", "Clear", "clear", "grow",
-                         "Grow", "split", "rehash", "uncheckedPut", "Assign", "assign"}))
+  if (ContainsAny(name, {"putSlot", "PutSlot", "Delete", "delete", "Clear", "clear", "grow", "Grow",
+                         "split", "rehash", "uncheckedPut", "Assign", "assign"}))
     return MapOp::Write;
   if (ContainsAny(name, {"Get", "get", "Access", "access"}))
     return MapOp::Read;

@@ -11,9 +11,8 @@
 
 namespace gomap {
 
-HeaderExtras DescribeMap(MemoryReader &mem, const MapLayout &layout,
-                         const MapHeader &h, const Limits &limits,
-                         DiagnosticSink &sink) {
+HeaderExtras DescribeMap(MemoryReader &mem, const MapLayout &layout, const MapHeader &h,
+                         const Limits &limits, DiagnosticSink &sink) {
   HeaderExtras x;
   LoadFactor &lf = x.load;
   MapState &st = x.state;
@@ -33,8 +32,7 @@ HeaderExtras DescribeMap(MemoryReader &mem, const MapLayout &layout,
       st.growing = true;
       const bool same = (flags & classic::kFlagSameSizeGrow) != 0;
       st.grow = same ? "same-size" : "doubling";
-      st.old_buckets =
-          same ? uint64_t(1) << b : (b == 0 ? 0 : uint64_t(1) << (b - 1));
+      st.old_buckets = same ? uint64_t(1) << b : (b == 0 ? 0 : uint64_t(1) << (b - 1));
       st.evacuated = h.Get("nevacuate");
     }
   } else {
@@ -46,8 +44,7 @@ HeaderExtras DescribeMap(MemoryReader &mem, const MapLayout &layout,
       lf.capacity = h.Get("dirPtr") != 0 ? swiss::kGroupSlots : 0;
       lf.known = true;
     } else {
-      swiss::Directory d =
-          swiss::ReadDirectory(mem, layout.swiss, h, limits, sink);
+      swiss::Directory d = swiss::ReadDirectory(mem, layout.swiss, h, limits, sink);
       lf.known = !d.truncated;
       for (const auto &t : d.tables) {
         if (!t.readable || t.stale) {
@@ -105,15 +102,13 @@ std::string LoadFactorText(const LoadFactor &lf) {
   char buf[160];
   const char *unit = lf.basis == "count/2^B" ? "buckets" : "slots";
   if (!lf.known || lf.capacity == 0) {
-    std::snprintf(buf, sizeof buf,
-                  "- (%s: %llu entries, %s %s unknown or 0; max %.3g)",
+    std::snprintf(buf, sizeof buf, "- (%s: %llu entries, %s %s unknown or 0; max %.3g)",
                   lf.basis.c_str(), static_cast<unsigned long long>(lf.entries),
                   lf.known ? "0" : "capacity", unit, lf.max);
     return buf;
   }
-  std::snprintf(buf, sizeof buf, "%.3f of max %.3g (%s = %llu/%llu %s)",
-                lf.value, lf.max, lf.basis.c_str(),
-                static_cast<unsigned long long>(lf.entries),
+  std::snprintf(buf, sizeof buf, "%.3f of max %.3g (%s = %llu/%llu %s)", lf.value, lf.max,
+                lf.basis.c_str(), static_cast<unsigned long long>(lf.entries),
                 static_cast<unsigned long long>(lf.capacity), unit);
   return buf;
 }

@@ -48,9 +48,8 @@ struct HeaderExtras {
 // Load factor and state of the map whose header `h` was read with `layout`.
 // Swiss tables are read through `mem` within `limits` (one read of the
 // directory, one per table header); problems go to `sink`.
-HeaderExtras DescribeMap(MemoryReader &mem, const MapLayout &layout,
-                         const MapHeader &h, const Limits &limits,
-                         DiagnosticSink &sink);
+HeaderExtras DescribeMap(MemoryReader &mem, const MapLayout &layout, const MapHeader &h,
+                         const Limits &limits, DiagnosticSink &sink);
 
 // {"value","max","basis","entries","capacity"} (value null when unknown).
 nlohmann::ordered_json LoadFactorJson(const LoadFactor &lf);

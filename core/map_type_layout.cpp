@@ -6,9 +6,7 @@ namespace gomap {
 
 namespace {
 
-const Type *Deref(const Type *t) {
-  return (t && t->kind == Kind::Pointer) ? t->elem : nullptr;
-}
+const Type *Deref(const Type *t) { return (t && t->kind == Kind::Pointer) ? t->elem : nullptr; }
 
 // Flattens a struct's fields into runtime names; struct-typed members are
 // expanded one level ("groups.data").
@@ -16,11 +14,10 @@ StructLayout Flatten(const Type *s) {
   StructLayout out;
   out.size = s->size;
   for (const auto &f : s->fields) {
-    if (f.type && f.type->kind == Kind::Struct && !f.type->fields.empty() &&
-        f.type->size <= 32) {
+    if (f.type && f.type->kind == Kind::Struct && !f.type->fields.empty() && f.type->size <= 32) {
       for (const auto &g : f.type->fields)
-        out.fields.push_back(StructField{f.name + "." + g.name, f.offset + g.offset,
-                                         g.type ? g.type->size : 0});
+        out.fields.push_back(
+            StructField{f.name + "." + g.name, f.offset + g.offset, g.type ? g.type->size : 0});
       continue;
     }
     out.fields.push_back(StructField{f.name, f.offset, f.type ? f.type->size : 0});
@@ -55,9 +52,8 @@ bool ClassicFromTypes(const Type *hdr, MapLayout *out, std::string *why) {
   if (!vals)
     vals = bucket->FindField("elems");
   const Field *ovf = bucket->FindField("overflow");
-  if (!keys || !vals || !ovf || !keys->type || !vals->type ||
-      keys->type->kind != Kind::Array || vals->type->kind != Kind::Array ||
-      keys->type->len != 8 || vals->type->len != 8)
+  if (!keys || !vals || !ovf || !keys->type || !vals->type || keys->type->kind != Kind::Array ||
+      vals->type->kind != Kind::Array || keys->type->len != 8 || vals->type->len != 8)
     return Fail(why, "bucket type " + bucket->name + " lacks keys/values/overflow");
   ClassicLayout &c = out->classic;
   c.hmap = Flatten(hdr);
@@ -107,8 +103,7 @@ bool SwissFromTypes(const Type *hdr, MapLayout *out, std::string *why) {
     // BACKCOMPAT: none; go1.27 GOEXPERIMENT=mapsplitgroup layout KKKKVVVV.
     const Field *ks = group->FindField("keys");
     const Field *es = group->FindField("elems");
-    if (!ks || !es || !ks->type || !es->type || ks->type->len != 8 ||
-        es->type->len != 8)
+    if (!ks || !es || !ks->type || !es->type || ks->type->len != 8 || es->type->len != 8)
       return Fail(why, "group type " + group->name + " has neither slots nor keys/elems");
     s.split_group = true;
     key_slot = ks->type->elem;

@@ -61,7 +61,7 @@ private:
   std::optional<int32_t> PcValue(uint32_t off, uint64_t entry, uint64_t targetpc) const;
   std::optional<int32_t> PcData(const Func &f, uint32_t table, uint64_t pc) const;
   uint64_t FuncData(const Func &f, uint32_t index) const; // 0 when absent
-  std::string CString(uint64_t off) const;               // from the section
+  std::string CString(uint64_t off) const;                // from the section
   void FileLine(const Func &f, uint64_t pc, SourceFrame *out) const;
 
   const BinaryImage &image_;

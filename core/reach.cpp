@@ -250,8 +250,7 @@ ReachResult NameMaps(ReachEnv &env, const std::vector<ReachRoot> &roots,
               cut("map entries");
             for (const auto &e : r.entries)
               push(child(n, e.value_addr, sl->any,
-                         n.path + ".Load(" + FormatKey(mem, env.types, sl->any, e.key_addr) +
-                             ")",
+                         n.path + ".Load(" + FormatKey(mem, env.types, sl->any, e.key_addr) + ")",
                          1));
             break;
           }
@@ -283,8 +282,8 @@ ReachResult NameMaps(ReachEnv &env, const std::vector<ReachRoot> &roots,
         if (count < sh[1])
           cut("elements");
         for (uint64_t i = 0; i < count; ++i)
-          push(child(n, sh[0] + i * t->elem->size, t->elem,
-                     n.path + "[" + std::to_string(i) + "]", 1));
+          push(child(n, sh[0] + i * t->elem->size, t->elem, n.path + "[" + std::to_string(i) + "]",
+                     1));
         break;
       }
       case Kind::Interface: {

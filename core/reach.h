@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "map_layout.h"
 #include "syncmap.h"
 #include "target.h"
 #include "types.h"
-#include "map_layout.h"
 
 namespace gomap {
 
@@ -34,11 +34,11 @@ struct ReachRoot {
 
 // Caps on one walk; hitting one is reported, never silent.
 struct ReachLimits {
-  uint64_t max_objects = 200000;        // values expanded
-  uint64_t max_bytes = 64ull << 20;     // bytes read from the target
-  uint32_t max_depth = 12;              // pointer / element / entry hops from a root
-  uint64_t max_elements = 4096;         // slice/array elements per value
-  uint64_t max_map_entries = 4096;      // map or sync.Map entries per map
+  uint64_t max_objects = 200000;    // values expanded
+  uint64_t max_bytes = 64ull << 20; // bytes read from the target
+  uint32_t max_depth = 12;          // pointer / element / entry hops from a root
+  uint64_t max_elements = 4096;     // slice/array elements per value
+  uint64_t max_map_entries = 4096;  // map or sync.Map entries per map
   // Record every map reached (its first, shortest path), not only the
   // targets, and walk until the queue or a cap ends the walk.
   bool all = false;
@@ -46,7 +46,7 @@ struct ReachLimits {
 
 // A found map: the path from root `root` (index into the roots).
 struct ReachPath {
-  uint64_t map = 0;  // the map header address
+  uint64_t map = 0;           // the map header address
   const Type *type = nullptr; // its map type, as reached
   size_t root = 0;
   std::string path;  // "main.srv.sessions", "main.sessions.Load(\"alice\")", "t.byID"
@@ -57,8 +57,8 @@ struct ReachPath {
 struct ReachResult {
   std::vector<ReachPath> found; // at most one per target, in the order found
   uint64_t objects = 0, bytes = 0;
-  bool truncated = false;       // a cap stopped or pruned the walk
-  std::string cut;              // which caps were hit: "objects", "bytes", "depth", ...
+  bool truncated = false; // a cap stopped or pruned the walk
+  std::string cut;        // which caps were hit: "objects", "bytes", "depth", ...
   const ReachPath *Find(uint64_t map) const {
     for (const auto &p : found)
       if (p.map == map)

@@ -41,8 +41,8 @@ FieldLoc Word(uint64_t off) { return FieldLoc{off, 8, true}; }
 
 void SetReadSize(GLayout *l) {
   uint64_t end = 0;
-  for (const FieldLoc *f : {&l->goid, &l->status, &l->waitreason, &l->sched_sp, &l->sched_pc,
-                            &l->m, &l->stack_lo, &l->stack_hi, &l->syscallsp, &l->syscallpc})
+  for (const FieldLoc *f : {&l->goid, &l->status, &l->waitreason, &l->sched_sp, &l->sched_pc, &l->m,
+                            &l->stack_lo, &l->stack_hi, &l->syscallsp, &l->syscallpc})
     if (f->ok)
       end = std::max(end, f->offset + f->size);
   l->read_size = end;
@@ -119,10 +119,9 @@ std::optional<GLayout> BuiltinGLayout(const GoVersion &v, std::string *error) {
 }
 
 std::string GStatusName(uint32_t status) {
-  static const char *const kNames[] = {"idle",    "runnable", "running",   "syscall",
-                                       "waiting", "moribund", "dead",      "enqueue",
-                                       "copystack", "preempted", "leaked",
-                                       "waiting for cgo callback"};
+  static const char *const kNames[] = {
+      "idle", "runnable", "running",   "syscall",   "waiting", "moribund",
+      "dead", "enqueue",  "copystack", "preempted", "leaked",  "waiting for cgo callback"};
   return status < std::size(kNames) ? kNames[status] : "status " + std::to_string(status);
 }
 
@@ -136,9 +135,8 @@ bool PlausibleG(const GLayout &l, const std::vector<uint8_t> &g) {
   return lo < hi && hi - lo <= (uint64_t(1) << 30) && (lo & 7) == 0;
 }
 
-std::optional<uint64_t> FindAllgs(MemoryReader &mem, uint64_t bss, uint64_t ebss,
-                                  const GLayout &l, uint64_t max_goroutines,
-                                  std::string *error) {
+std::optional<uint64_t> FindAllgs(MemoryReader &mem, uint64_t bss, uint64_t ebss, const GLayout &l,
+                                  uint64_t max_goroutines, std::string *error) {
   constexpr uint64_t kMaxBss = 64u << 20;
   constexpr size_t kMaxCandidates = 4096, kSample = 16;
   if (ebss <= bss || ebss - bss > kMaxBss) {

@@ -51,9 +51,8 @@ bool PlausibleG(const GLayout &l, const std::vector<uint8_t> &g);
 // runtime.allgs without symbols: the {array, len, cap} triple in .bss whose
 // array holds plausible g's and which runtime.allgptr (also in .bss) repeats.
 // Returns the address of the slice header; nullopt with *error.
-std::optional<uint64_t> FindAllgs(MemoryReader &mem, uint64_t bss, uint64_t ebss,
-                                  const GLayout &l, uint64_t max_goroutines,
-                                  std::string *error);
+std::optional<uint64_t> FindAllgs(MemoryReader &mem, uint64_t bss, uint64_t ebss, const GLayout &l,
+                                  uint64_t max_goroutines, std::string *error);
 
 // runtime.waitReasonStrings without symbols: the array of string headers in a
 // writable section whose entries 0 and 1 are "" and "GC assist marking".

@@ -38,10 +38,9 @@ constexpr uint64_t kMaxDepth = 16;
 
 } // namespace
 
-std::optional<SyncMapLayout> SyncMapLayoutFromTypes(
-    const Type *sm,
-    const std::function<const Type *(std::string_view)> &by_name,
-    MapLayoutProvider *maps, std::string *why) {
+std::optional<SyncMapLayout>
+SyncMapLayoutFromTypes(const Type *sm, const std::function<const Type *(std::string_view)> &by_name,
+                       MapLayoutProvider *maps, std::string *why) {
   if (!sm || sm->kind != Kind::Struct) {
     *why = "not a struct type";
     return std::nullopt;
@@ -54,8 +53,7 @@ std::optional<SyncMapLayout> SyncMapLayoutFromTypes(
     l.kind = SyncMapKind::ReadDirty;
     const Field *misses = sm->FindField("misses");
     if (!misses || !dirty->type || dirty->type->kind != Kind::Map) {
-      *why =
-          "sync.Map has read/dirty but no misses or a dirty that is not a map";
+      *why = "sync.Map has read/dirty but no misses or a dirty that is not a map";
       return std::nullopt;
     }
     l.read_off = read->offset;
@@ -93,15 +91,14 @@ std::optional<SyncMapLayout> SyncMapLayoutFromTypes(
     return l;
   }
   const Type *htm = m ? m->type : nullptr;
-  if (!htm || htm->kind != Kind::Struct ||
-      htm->name.find("HashTrieMap") == std::string::npos) {
+  if (!htm || htm->kind != Kind::Struct || htm->name.find("HashTrieMap") == std::string::npos) {
     *why = "neither read/dirty nor a HashTrieMap field";
     return std::nullopt;
   }
   l.kind = SyncMapKind::HashTrie;
   l.htm_off = m->offset;
-  const Field *inited = htm->FindField("inited"),
-              *root = htm->FindField("root"), *seed = htm->FindField("seed");
+  const Field *inited = htm->FindField("inited"), *root = htm->FindField("root"),
+              *seed = htm->FindField("seed");
   if (!inited || !root || !seed) {
     *why = htm->name + " lacks inited/root/seed";
     return std::nullopt;
@@ -113,8 +110,7 @@ std::optional<SyncMapLayout> SyncMapLayoutFromTypes(
   std::string args = htm->name.substr(htm->name.find('['));
   const Type *ind = by_name("internal/sync.indirect" + args);
   const Type *ent = by_name("internal/sync.entry" + args);
-  const Field *parent = FindField(ind, "parent"),
-              *children = FindField(ind, "children");
+  const Field *parent = FindField(ind, "parent"), *children = FindField(ind, "children");
   const Field *ovf = FindField(ent, "overflow"), *key = FindField(ent, "key"),
               *value = FindField(ent, "value");
   if (parent && children && ovf && key && value) {
@@ -140,8 +136,7 @@ namespace {
 
 class ReadDirtyDecoder {
 public:
-  ReadDirtyDecoder(MemoryReader &mem, const SyncMapLayout &l, const Limits &lim,
-                   SyncMapReport *r)
+  ReadDirtyDecoder(MemoryReader &mem, const SyncMapLayout &l, const Limits &lim, SyncMapReport *r)
       : mem_(mem), l_(l), lim_(lim), r_(*r) {}
 
   void Run() {
@@ -150,8 +145,7 @@ public:
     if (l_.read_is_value) {
       // atomic.Value{v any}: the data word of the eface points at a readOnly.
       uint64_t typ = 0;
-      if (!mem_.ReadPtr(a + l_.read_off, &typ) ||
-          !mem_.ReadPtr(a + l_.read_off + 8, &ro)) {
+      if (!mem_.ReadPtr(a + l_.read_off, &typ) || !mem_.ReadPtr(a + l_.read_off + 8, &ro)) {
         Unreadable("sync.Map.read", a + l_.read_off);
         return;
       }
@@ -177,16 +171,15 @@ public:
       r_.amended = amended != 0;
       if (amended > 1)
         r_.diags.Add(DiagCode::Implausible, Severity::Error,
-                     "readOnly at " + Hex(ro) + ": amended = " +
-                         std::to_string(amended) + " is not a bool",
+                     "readOnly at " + Hex(ro) + ": amended = " + std::to_string(amended) +
+                         " is not a bool",
                      ro + l_.ro_amended_off);
     }
     if (l_.expunged == 0)
-      r_.diags.Add(
-          DiagCode::UnsupportedLayout, Severity::Warning,
-          "sync.expunged not found: expunged entries cannot be told from "
-          "live ones",
-          a);
+      r_.diags.Add(DiagCode::UnsupportedLayout, Severity::Warning,
+                   "sync.expunged not found: expunged entries cannot be told from "
+                   "live ones",
+                   a);
     std::unordered_set<uint64_t> read_entries;
     Walk(r_.read_m, "read.m", &read_entries, nullptr);
     if (r_.amended && r_.dirty != 0) {
@@ -205,40 +198,33 @@ public:
       if (n != 0)
         r_.diags.Add(DiagCode::Inconsistent, Severity::Error,
                      "sync.Map at " + Hex(a) + ": " +
-                         (ro == 0 ? std::string("read is empty")
-                                  : "read.amended is false") +
-                         " but dirty " + Hex(r_.dirty) + " holds " +
-                         std::to_string(n) +
+                         (ro == 0 ? std::string("read is empty") : "read.amended is false") +
+                         " but dirty " + Hex(r_.dirty) + " holds " + std::to_string(n) +
                          " entries not in read.m (not shown)",
                      a + l_.dirty_off);
     } else if (r_.amended)
       r_.diags.Add(DiagCode::Inconsistent, Severity::Error,
-                   "sync.Map at " + Hex(a) +
-                       ": read.amended is true but dirty is nil",
-                   a);
+                   "sync.Map at " + Hex(a) + ": read.amended is true but dirty is nil", a);
     // missLocked promotes dirty once misses reaches len(dirty) and resets
     // misses; with no dirty map misses is 0.
     if (r_.misses != 0 && (r_.dirty == 0 || r_.misses >= r_.dirty_len))
       r_.diags.Add(DiagCode::Inconsistent, Severity::Warning,
-                   "sync.Map at " + Hex(a) + ": misses = " +
-                       std::to_string(r_.misses) +
+                   "sync.Map at " + Hex(a) + ": misses = " + std::to_string(r_.misses) +
                        (r_.dirty == 0 ? std::string(" with no dirty map")
-                                      : " >= len(dirty) = " +
-                                            std::to_string(r_.dirty_len) +
+                                      : " >= len(dirty) = " + std::to_string(r_.dirty_len) +
                                             " (the runtime promotes dirty then)"),
                    a + l_.misses_off);
   }
 
 private:
   void Unreadable(const std::string &what, uint64_t at) {
-    r_.diags.Add(DiagCode::Unreadable, Severity::Error,
-                 what + " at " + Hex(at) + ": unreadable", at);
+    r_.diags.Add(DiagCode::Unreadable, Severity::Error, what + " at " + Hex(at) + ": unreadable",
+                 at);
   }
 
   // Walks one map[any]*entry. For read.m, records its *entry pointers; for
   // dirty, skips the entries shared with read (the same *entry objects).
-  void Walk(uint64_t m, const std::string &name,
-            std::unordered_set<uint64_t> *record,
+  void Walk(uint64_t m, const std::string &name, std::unordered_set<uint64_t> *record,
             const std::unordered_set<uint64_t> *skip) {
     if (m == 0)
       return;
@@ -251,13 +237,10 @@ private:
     MapEntry e;
     while (cur->Next(&e)) {
       uint64_t ent = 0, p = 0;
-      const std::string at =
-          "sync.Map " + name + " entry at " + Hex(e.elem_addr);
-      if (!mem_.ReadPtr(e.elem_addr, &ent) || ent == 0 ||
-          !mem_.ReadPtr(ent + l_.entry_p_off, &p)) {
+      const std::string at = "sync.Map " + name + " entry at " + Hex(e.elem_addr);
+      if (!mem_.ReadPtr(e.elem_addr, &ent) || ent == 0 || !mem_.ReadPtr(ent + l_.entry_p_off, &p)) {
         r_.diags.Add(DiagCode::Unreadable, Severity::Error,
-                     at + ": *entry " + Hex(ent) + " unreadable or nil",
-                     e.elem_addr);
+                     at + ": *entry " + Hex(ent) + " unreadable or nil", e.elem_addr);
         continue;
       }
       if (record)
@@ -300,15 +283,13 @@ private:
 // child nil, an indirect node, or an entry with its overflow chain.
 class TrieDecoder {
 public:
-  TrieDecoder(MemoryReader &mem, const SyncMapLayout &l, const Limits &lim,
-              SyncMapReport *r)
+  TrieDecoder(MemoryReader &mem, const SyncMapLayout &l, const Limits &lim, SyncMapReport *r)
       : mem_(mem), l_(l), lim_(lim), r_(*r) {}
 
   void Run() {
     const uint64_t h = r_.address + l_.htm_off;
     if (!mem_.ReadUint(h + l_.inited_off, 4, &r_.inited) ||
-        !mem_.ReadPtr(h + l_.root_off, &r_.root) ||
-        !mem_.ReadPtr(h + l_.seed_off, &r_.seed)) {
+        !mem_.ReadPtr(h + l_.root_off, &r_.root) || !mem_.ReadPtr(h + l_.seed_off, &r_.seed)) {
       r_.diags.Add(DiagCode::Unreadable, Severity::Error,
                    "HashTrieMap at " + Hex(h) + ": unreadable", h);
       return;
@@ -326,8 +307,8 @@ public:
       Item it = stack.back();
       stack.pop_back();
       if (++work > lim_.max_buckets) {
-        Stop("stopped after " + std::to_string(lim_.max_buckets) +
-                 " trie nodes (limit) at " + it.where,
+        Stop("stopped after " + std::to_string(lim_.max_buckets) + " trie nodes (limit) at " +
+                 it.where,
              it.node);
         return;
       }
@@ -338,16 +319,13 @@ public:
       if (!mem_.ReadPtr(it.node + l_.ind_parent_off, &parent) ||
           !mem_.ReadExact(it.node + l_.ind_children_off, buf, sizeof buf)) {
         r_.diags.Add(DiagCode::Unreadable, Severity::Error,
-                     it.where + ": indirect node at " + Hex(it.node) +
-                         " unreadable",
-                     it.node);
+                     it.where + ": indirect node at " + Hex(it.node) + " unreadable", it.node);
         continue;
       }
       if (parent != it.parent)
         r_.diags.Add(DiagCode::Inconsistent, Severity::Warning,
-                     it.where + ": indirect node at " + Hex(it.node) +
-                         " has parent " + Hex(parent) + ", expected " +
-                         Hex(it.parent),
+                     it.where + ": indirect node at " + Hex(it.node) + " has parent " +
+                         Hex(parent) + ", expected " + Hex(it.parent),
                      it.node);
       // Push in reverse so children are visited in index order.
       for (uint64_t i = kChildren; i-- > 0;) {
@@ -357,9 +335,8 @@ public:
         const std::string where = it.where + "/" + std::to_string(i);
         uint8_t is_entry = 0;
         if (c % 8 != 0 || !mem_.ReadExact(c, &is_entry, 1)) {
-          r_.diags.Add(
-              DiagCode::Unreadable, Severity::Error,
-              where + ": node at " + Hex(c) + " unreadable or misaligned", c);
+          r_.diags.Add(DiagCode::Unreadable, Severity::Error,
+                       where + ": node at " + Hex(c) + " unreadable or misaligned", c);
           continue;
         }
         if (is_entry) {
@@ -377,10 +354,8 @@ public:
         }
         if (it.depth + 1 >= kMaxDepth) {
           r_.diags.Add(DiagCode::Implausible, Severity::Error,
-                       where + ": indirect node at depth " +
-                           std::to_string(it.depth + 1) +
-                           " (64-bit hashes allow " +
-                           std::to_string(kMaxDepth - 1) + ")",
+                       where + ": indirect node at depth " + std::to_string(it.depth + 1) +
+                           " (64-bit hashes allow " + std::to_string(kMaxDepth - 1) + ")",
                        c);
           continue;
         }
@@ -392,19 +367,16 @@ public:
 private:
   void Chain(uint64_t e, const std::string &where) {
     for (uint64_t n = 0; e != 0; ++n) {
-      const std::string at =
-          n == 0 ? where : where + " overflow " + std::to_string(n);
+      const std::string at = n == 0 ? where : where + " overflow " + std::to_string(n);
       if (n > lim_.max_chain) {
-        Stop(where + ": entry overflow chain longer than " +
-                 std::to_string(lim_.max_chain) + " (limit)",
+        Stop(where + ": entry overflow chain longer than " + std::to_string(lim_.max_chain) +
+                 " (limit)",
              e);
         return;
       }
       if (!entries_.insert(e).second) {
         r_.diags.Add(DiagCode::Cycle, Severity::Error,
-                     at + ": entry at " + Hex(e) +
-                         " already visited (overflow chain loops)",
-                     e);
+                     at + ": entry at " + Hex(e) + " already visited (overflow chain loops)", e);
         return;
       }
       if (r_.entries.size() >= lim_.max_entries) {
@@ -413,8 +385,7 @@ private:
       }
       ++r_.entry_nodes;
       r_.overflow_entries += n > 0;
-      r_.entries.push_back(
-          SyncMapEntry{e + l_.ent_key_off, e + l_.ent_value_off});
+      r_.entries.push_back(SyncMapEntry{e + l_.ent_key_off, e + l_.ent_value_off});
       uint64_t next = 0;
       if (!mem_.ReadPtr(e + l_.ent_overflow_off, &next)) {
         r_.diags.Add(DiagCode::Unreadable, Severity::Error,
@@ -423,8 +394,7 @@ private:
       }
       if (next % 8 != 0) {
         r_.diags.Add(DiagCode::Implausible, Severity::Error,
-                     at + ": overflow pointer " + Hex(next) + " is misaligned",
-                     e);
+                     at + ": overflow pointer " + Hex(next) + " is misaligned", e);
         return;
       }
       e = next;
@@ -445,8 +415,8 @@ private:
 
 } // namespace
 
-SyncMapReport DecodeSyncMap(MemoryReader &mem, const SyncMapLayout &layout,
-                            uint64_t addr, const Limits &limits) {
+SyncMapReport DecodeSyncMap(MemoryReader &mem, const SyncMapLayout &layout, uint64_t addr,
+                            const Limits &limits) {
   SyncMapReport r(limits.max_diagnostics);
   r.address = addr;
   r.kind = layout.kind;
@@ -457,8 +427,8 @@ SyncMapReport DecodeSyncMap(MemoryReader &mem, const SyncMapLayout &layout,
   }
   if (layout.kind == SyncMapKind::ReadDirty) {
     if (!layout.dirty_layout) {
-      r.diags.Add(DiagCode::UnsupportedLayout, Severity::Error,
-                  "no layout for the dirty map", addr);
+      r.diags.Add(DiagCode::UnsupportedLayout, Severity::Error, "no layout for the dirty map",
+                  addr);
       return r;
     }
     ReadDirtyDecoder(mem, layout, limits, &r).Run();
@@ -476,8 +446,8 @@ std::string ImplString(const SyncMapLayout &l) {
 
 } // namespace
 
-ojson SyncMapShowJson(const SyncMapReport &r, const SyncMapLayout &l,
-                      const ShowRequest &req, ValueRenderer &renderer) {
+ojson SyncMapShowJson(const SyncMapReport &r, const SyncMapLayout &l, const ShowRequest &req,
+                      ValueRenderer &renderer) {
   ojson entries = ojson::array();
   bool more = false;
   for (uint64_t i = req.offset; i < r.entries.size(); ++i) {
@@ -485,9 +455,8 @@ ojson SyncMapShowJson(const SyncMapReport &r, const SyncMapLayout &l,
       more = true;
       break;
     }
-    entries.push_back(
-        ojson{{"key", renderer.JsonOrdered(r.entries[i].key_addr, l.any)},
-              {"value", renderer.JsonOrdered(r.entries[i].value_addr, l.any)}});
+    entries.push_back(ojson{{"key", renderer.JsonOrdered(r.entries[i].key_addr, l.any)},
+                            {"value", renderer.JsonOrdered(r.entries[i].value_addr, l.any)}});
   }
   ojson diags = ojson::array();
   for (const auto &d : r.diags.items())
@@ -503,8 +472,8 @@ ojson SyncMapShowJson(const SyncMapReport &r, const SyncMapLayout &l,
                {"diagnostics", diags}};
 }
 
-std::string SyncMapShowText(const SyncMapReport &r, const SyncMapLayout &l,
-                            const ShowRequest &req, ValueRenderer &renderer) {
+std::string SyncMapShowText(const SyncMapReport &r, const SyncMapLayout &l, const ShowRequest &req,
+                            ValueRenderer &renderer) {
   std::ostringstream os;
   os << "(sync.Map) " << HexAddr(r.address) << " len=" << r.entries.size()
      << (r.truncated ? "+" : "") << " impl=" << ImplString(l) << "\n";
@@ -520,16 +489,13 @@ std::string SyncMapShowText(const SyncMapReport &r, const SyncMapLayout &l,
   if (more)
     os << "  ... (more entries; use --offset/--limit or --all)\n";
   for (const auto &d : r.diags.items())
-    os << "  " << SeverityName(d.severity) << "[" << CodeName(d.code)
-       << "]: " << d.message << "\n";
+    os << "  " << SeverityName(d.severity) << "[" << CodeName(d.code) << "]: " << d.message << "\n";
   for (const auto &d : renderer.diagnostics().items())
-    os << "  " << SeverityName(d.severity) << "[" << CodeName(d.code)
-       << "]: " << d.message << "\n";
+    os << "  " << SeverityName(d.severity) << "[" << CodeName(d.code) << "]: " << d.message << "\n";
   return os.str();
 }
 
-ojson SyncMapHeaderJson(const SyncMapReport &r, const SyncMapLayout &l,
-                        const GoVersion &v) {
+ojson SyncMapHeaderJson(const SyncMapReport &r, const SyncMapLayout &l, const GoVersion &v) {
   ojson j{{"address", HexAddr(r.address)},
           {"type", "sync.Map"},
           {"impl", ImplString(l)},
@@ -553,9 +519,8 @@ ojson SyncMapHeaderJson(const SyncMapReport &r, const SyncMapLayout &l,
                        {"deleted", UintJson(r.dirty_deleted)}};
     j["expunged_sentinel"] = HexAddr(l.expunged);
   } else {
-    j["fields"] = ojson{{"inited", UintJson(r.inited)},
-                        {"root", HexAddr(r.root)},
-                        {"seed", UintJson(r.seed)}};
+    j["fields"] = ojson{
+        {"inited", UintJson(r.inited)}, {"root", HexAddr(r.root)}, {"seed", UintJson(r.seed)}};
     j["trie"] = ojson{{"indirect_nodes", UintJson(r.indirects)},
                       {"max_depth", UintJson(r.max_depth)},
                       {"entries", UintJson(r.entry_nodes)},
@@ -569,35 +534,29 @@ ojson SyncMapHeaderJson(const SyncMapReport &r, const SyncMapLayout &l,
   return j;
 }
 
-std::string SyncMapHeaderText(const SyncMapReport &r, const SyncMapLayout &l,
-                              const GoVersion &v) {
+std::string SyncMapHeaderText(const SyncMapReport &r, const SyncMapLayout &l, const GoVersion &v) {
   std::ostringstream os;
   os << "(sync.Map) " << HexAddr(r.address) << " len=" << r.entries.size()
-     << " impl=" << ImplString(l) << " " << v.raw
-     << " layout=" << SourceName(l.source) << "\n";
+     << " impl=" << ImplString(l) << " " << v.raw << " layout=" << SourceName(l.source) << "\n";
   if (l.kind == SyncMapKind::ReadDirty) {
-    os << "  read = " << HexAddr(r.read_only)
-       << " (readOnly): m = " << HexAddr(r.read_m) << " len " << r.read_len
-       << ", amended = " << (r.amended ? "true" : "false") << "\n";
+    os << "  read = " << HexAddr(r.read_only) << " (readOnly): m = " << HexAddr(r.read_m) << " len "
+       << r.read_len << ", amended = " << (r.amended ? "true" : "false") << "\n";
     os << "  dirty = " << HexAddr(r.dirty) << " len " << r.dirty_len << "\n";
     os << "  misses = " << r.misses << "\n";
-    os << "  read entries: " << r.read_live << " live, " << r.read_deleted
-       << " deleted (nil), " << r.read_expunged << " expunged\n";
-    os << "  dirty entries: " << r.dirty_only << " only in dirty, "
-       << r.dirty_deleted << " deleted"
+    os << "  read entries: " << r.read_live << " live, " << r.read_deleted << " deleted (nil), "
+       << r.read_expunged << " expunged\n";
+    os << "  dirty entries: " << r.dirty_only << " only in dirty, " << r.dirty_deleted << " deleted"
        << (r.amended ? "" : " (not amended: dirty not consulted)") << "\n";
   } else {
-    os << "  inited = " << r.inited << "\n  root = " << HexAddr(r.root)
-       << "\n  seed = " << r.seed << "\n";
-    os << "  trie: " << r.indirects << " indirect nodes, depth " << r.max_depth
-       << ", " << r.entry_nodes << " entries (" << r.overflow_entries
-       << " in overflow chains)\n";
+    os << "  inited = " << r.inited << "\n  root = " << HexAddr(r.root) << "\n  seed = " << r.seed
+       << "\n";
+    os << "  trie: " << r.indirects << " indirect nodes, depth " << r.max_depth << ", "
+       << r.entry_nodes << " entries (" << r.overflow_entries << " in overflow chains)\n";
   }
   if (r.truncated)
     os << "  (walk stopped by a work limit)\n";
   for (const auto &d : r.diags.items())
-    os << "  " << SeverityName(d.severity) << "[" << CodeName(d.code)
-       << "]: " << d.message << "\n";
+    os << "  " << SeverityName(d.severity) << "[" << CodeName(d.code) << "]: " << d.message << "\n";
   return os.str();
 }
 

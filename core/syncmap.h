@@ -34,16 +34,14 @@ struct SyncMapLayout {
   const Type *any = nullptr; // interface {}: keys and values
   // read/dirty (sync/map.go).
   uint64_t read_off = 8;
-  bool read_is_value =
-      false; // atomic.Value (go1.19): an `any` holding *readOnly
+  bool read_is_value = false; // atomic.Value (go1.19): an `any` holding *readOnly
   uint64_t dirty_off = 0x10;
   uint64_t misses_off = 0x18;
   uint64_t ro_m_off = 0, ro_amended_off = 8; // sync.readOnly
   uint64_t entry_p_off = 0;                  // sync.entry.p
   const Type *dirty_type = nullptr;          // map[interface {}]*sync.entry
   const MapLayout *dirty_layout = nullptr;   // its layout (read.m has the same)
-  uint64_t expunged =
-      0; // the sentinel *any (value of sync.expunged); 0 unknown
+  uint64_t expunged = 0; // the sentinel *any (value of sync.expunged); 0 unknown
   // HashTrieMap (internal/sync/hashtriemap.go).
   uint64_t htm_off = 0; // sync.Map.m
   uint64_t inited_off = 0, root_off = 0x10, seed_off = 0x28;
@@ -54,10 +52,10 @@ struct SyncMapLayout {
 // Builds the layout of `sync_map` (the DWARF type "sync.Map"). `by_name`
 // finds other types by Go name; `maps` gives the dirty map's layout.
 // nullopt with *why when the type is not a sync.Map we understand.
-std::optional<SyncMapLayout> SyncMapLayoutFromTypes(
-    const Type *sync_map,
-    const std::function<const Type *(std::string_view)> &by_name,
-    MapLayoutProvider *maps, std::string *why);
+std::optional<SyncMapLayout>
+SyncMapLayoutFromTypes(const Type *sync_map,
+                       const std::function<const Type *(std::string_view)> &by_name,
+                       MapLayoutProvider *maps, std::string *why);
 
 struct SyncMapEntry {
   uint64_t key_addr = 0;   // an `any` (eface) in target memory
@@ -85,24 +83,20 @@ struct SyncMapReport {
 // Decodes the sync.Map at `addr` without changing it (no promotion of the
 // dirty map, unlike Range). Bounded by `limits`; cycles in the trie are
 // diagnostics with coordinates.
-SyncMapReport DecodeSyncMap(MemoryReader &mem, const SyncMapLayout &layout,
-                            uint64_t addr, const Limits &limits);
+SyncMapReport DecodeSyncMap(MemoryReader &mem, const SyncMapLayout &layout, uint64_t addr,
+                            const Limits &limits);
 
 // `gomap show`: the map object of docs/json.md with "type":"sync.Map" and
 // "impl":"sync.Map/read-dirty" or "sync.Map/hash-trie"; entries rendered as
 // `any` values ({"type","value"}).
-nlohmann::ordered_json SyncMapShowJson(const SyncMapReport &r,
-                                       const SyncMapLayout &layout,
-                                       const ShowRequest &req,
-                                       ValueRenderer &renderer);
+nlohmann::ordered_json SyncMapShowJson(const SyncMapReport &r, const SyncMapLayout &layout,
+                                       const ShowRequest &req, ValueRenderer &renderer);
 std::string SyncMapShowText(const SyncMapReport &r, const SyncMapLayout &layout,
                             const ShowRequest &req, ValueRenderer &renderer);
 // `gomap header`: the internal state.
-nlohmann::ordered_json SyncMapHeaderJson(const SyncMapReport &r,
-                                         const SyncMapLayout &layout,
+nlohmann::ordered_json SyncMapHeaderJson(const SyncMapReport &r, const SyncMapLayout &layout,
                                          const GoVersion &version);
-std::string SyncMapHeaderText(const SyncMapReport &r,
-                              const SyncMapLayout &layout,
+std::string SyncMapHeaderText(const SyncMapReport &r, const SyncMapLayout &layout,
                               const GoVersion &version);
 
 } // namespace gomap

@@ -21,9 +21,7 @@ public:
   virtual size_t Read(uint64_t addr, void *dst, size_t n) = 0;
 
   // True when all n bytes were read.
-  bool ReadExact(uint64_t addr, void *dst, size_t n) {
-    return n == 0 || Read(addr, dst, n) == n;
-  }
+  bool ReadExact(uint64_t addr, void *dst, size_t n) { return n == 0 || Read(addr, dst, n) == n; }
   template <typename T> bool ReadScalar(uint64_t addr, T *out) {
     return ReadExact(addr, out, sizeof(T));
   }
@@ -46,8 +44,7 @@ public:
 // `max_pages` pages are kept (simple FIFO eviction).
 class CachedReader final : public MemoryReader {
 public:
-  explicit CachedReader(MemoryReader &inner, size_t page_size = 64 * 1024,
-                        size_t max_pages = 512)
+  explicit CachedReader(MemoryReader &inner, size_t page_size = 64 * 1024, size_t max_pages = 512)
       : inner_(inner), page_size_(page_size), max_pages_(max_pages) {}
 
   size_t Read(uint64_t addr, void *dst, size_t n) override;
@@ -72,9 +69,7 @@ private:
 // A reader over explicit byte ranges; used by unit tests and offline images.
 class ImageReader final : public MemoryReader {
 public:
-  void Map(uint64_t addr, std::vector<uint8_t> bytes) {
-    regions_[addr] = std::move(bytes);
-  }
+  void Map(uint64_t addr, std::vector<uint8_t> bytes) { regions_[addr] = std::move(bytes); }
   size_t Read(uint64_t addr, void *dst, size_t n) override;
 
 private:

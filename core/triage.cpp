@@ -192,10 +192,13 @@ bool Triager::OnlyMapOfCaller(const TriageGoroutine &mg, RecoveredMap *out) {
   if (usable.size() != 1 || res.truncated)
     return false;
   const std::string &fn = mg.g->frames[size_t(mg.user)].source.function;
-  *out = RecoveredMap{usable[0]->map, usable[0]->type,
-                      "the only map reachable from " + fn + "'s variables (" + usable[0]->path +
-                          ")",
-                      "that map's variable type", 0, ""};
+  *out =
+      RecoveredMap{usable[0]->map,
+                   usable[0]->type,
+                   "the only map reachable from " + fn + "'s variables (" + usable[0]->path + ")",
+                   "that map's variable type",
+                   0,
+                   ""};
   return true;
 }
 
@@ -236,8 +239,8 @@ bool Triager::RecoverArgument(TriageGoroutine &mg) {
       if (!v.param || !v.type || v.type->kind != Kind::Pointer || !v.type->elem)
         continue;
       const std::string &tn = v.type->elem->name;
-      bool is_type = tn.find("maptype") != std::string::npos ||
-                     tn.find("MapType") != std::string::npos;
+      bool is_type =
+          tn.find("maptype") != std::string::npos || tn.find("MapType") != std::string::npos;
       bool is_map = tn == "runtime.hmap" || tn == "internal/runtime/maps.Map";
       bool is_iter = tn == "runtime.hiter" || tn == "internal/runtime/maps.Iter";
       uint64_t value = 0;
@@ -398,8 +401,9 @@ bool Triager::Reaches(const Goroutine &g, uint64_t header, Evidence *ev) {
   const ReachPath *p = res.Find(header);
   if (!p)
     return false;
-  *ev = Evidence{3, "variable", "its variable " + roots[p->root].name + " reaches the map as " +
-                                    p->path + " (" + p->where + ")"};
+  *ev = Evidence{3, "variable",
+                 "its variable " + roots[p->root].name + " reaches the map as " + p->path + " (" +
+                     p->where + ")"};
   return true;
 }
 
@@ -430,8 +434,8 @@ bool Triager::OnStack(const Goroutine &g, uint64_t header, Evidence *ev) {
                      "the map's address is on its stack at " + Hex(at) + FrameOf(g, at)};
       return true;
     }
-  constexpr size_t kHopWords = 512;   // the top 4 KiB of the stack
-  constexpr size_t kObjectWords = 8;  // the first 64 bytes of the object
+  constexpr size_t kHopWords = 512;  // the top 4 KiB of the stack
+  constexpr size_t kObjectWords = 8; // the first 64 bytes of the object
   std::set<uint64_t> seen;
   for (size_t i = 0; i < words.size() && i < kHopWords; ++i) {
     uint64_t p = words[i];
@@ -520,17 +524,16 @@ void Triager::Racers(size_t target) {
     if (mg.arg.header == m.address) {
       mg.evidence.push_back(Evidence{4, "map-argument",
                                      std::string(mg.crashed ? "died" : "is") + " in " +
-                                         mg.map_function + " on the map (" + mg.arg.source +
-                                         ")"});
+                                         mg.map_function + " on the map (" + mg.arg.source + ")"});
     } else if (mg.arg.header == 0) {
       Evidence ev;
       uint64_t hi = mg.user >= 0 ? mg.g->frames[size_t(mg.user)].cfa : 0;
       uint64_t lo = 0;
       auto words = StackWords(host_.memory(), *mg.g, hi, opts_.max_stack_scan, &lo);
       if (std::find(words.begin(), words.end(), m.address) != words.end())
-        mg.evidence.push_back(Evidence{3, "stack-argument",
-                                       "is in " + mg.map_function +
-                                           " and the map's address is among its arguments"});
+        mg.evidence.push_back(
+            Evidence{3, "stack-argument",
+                     "is in " + mg.map_function + " and the map's address is among its arguments"});
     }
     if (!mg.evidence.empty() && mg.maps.empty())
       mg.maps.push_back(target);
@@ -557,9 +560,8 @@ void Triager::Racers(size_t target) {
             g.frames[i].source.line == line.source.line) {
           same_line = true;
           mg.user = int(i);
-          mg.evidence.push_back(Evidence{3, "same-line",
-                                         "at the crashing call's line (" + Where(g.frames[i]) +
-                                             ")"});
+          mg.evidence.push_back(
+              Evidence{3, "same-line", "at the crashing call's line (" + Where(g.frames[i]) + ")"});
           break;
         }
     }
@@ -570,15 +572,16 @@ void Triager::Racers(size_t target) {
     mg.calls = CallsOn(g, type_word, &frame, &globals);
     if (!mg.calls.empty() && m.root_address &&
         std::find(globals.begin(), globals.end(), m.root_address) != globals.end())
-      mg.evidence.push_back(Evidence{2, "code", g.frames[size_t(frame)].source.function +
-                                                    " reads the package variable " + m.path + " starts at"});
+      mg.evidence.push_back(Evidence{2, "code",
+                                     g.frames[size_t(frame)].source.function +
+                                         " reads the package variable " + m.path + " starts at"});
     bool has_ref = std::any_of(mg.evidence.begin(), mg.evidence.end(),
                                [](const Evidence &e) { return e.kind != "same-line"; });
     if (!same_line && (!has_ref || mg.calls.empty()))
       continue; // no reference, or no code that operates on the map ahead
     if (!mg.calls.empty())
-      mg.evidence.push_back(Evidence{1, "calls", g.frames[size_t(frame)].source.function +
-                                                     " calls " + CallsText(mg.calls)});
+      mg.evidence.push_back(Evidence{
+          1, "calls", g.frames[size_t(frame)].source.function + " calls " + CallsText(mg.calls)});
     if (in_code) {
       in_code->role = RoleOfCalls(mg.calls); // what it does to this map
       in_code->evidence = std::move(mg.evidence);
@@ -609,8 +612,8 @@ void Triager::CheckMaps() {
   for (TriageMap &m : r_.maps) {
     const MapLayout *layout = host_.maps().ForMapType(m.type);
     if (!layout) {
-      m.diags.Add(DiagCode::UnsupportedLayout, Severity::Error,
-                  "no layout for " + m.type->name, m.address);
+      m.diags.Add(DiagCode::UnsupportedLayout, Severity::Error, "no layout for " + m.type->name,
+                  m.address);
       continue;
     }
     heap::Mheap *heap = host_.Heap();
@@ -673,9 +676,8 @@ void Triager::Verdict() {
       if (mg.op != MapOp::None && !mg.maps.empty())
         on_map[mg.maps.front()].push_back(&mg);
     for (const auto &[m, list] : on_map) {
-      bool any_write = std::any_of(list.begin(), list.end(), [](const TriageGoroutine *x) {
-        return x->op == MapOp::Write;
-      });
+      bool any_write = std::any_of(list.begin(), list.end(),
+                                   [](const TriageGoroutine *x) { return x->op == MapOp::Write; });
       if (list.size() < 2 || !any_write)
         continue;
       std::string ids;
@@ -705,13 +707,12 @@ void Triager::Verdict() {
                 std::to_string(mg.g->id) + " " + (mg.role.empty() ? "?" : mg.role) +
                 (mg.user >= 0 ? " at " + Where(mg.g->frames[size_t(mg.user)]) : "") + " (" +
                 mg.evidence.front().text + ")";
-  r_.findings.Add(DiagCode::ConcurrentWriter, Severity::Error,
-                  (r_.fatal.empty() ? "concurrent map access" : r_.fatal) + " (" + r_.race +
-                      "): goroutine " + std::to_string(c.g->id) + " died in " + c.map_function +
-                      " (" + c.role + ") on " + on +
-                      (others.empty() ? "; no other goroutine shows evidence of racing on it"
-                                      : "; " + others),
-                  c.maps.empty() ? 0 : r_.maps[c.maps.front()].address);
+  r_.findings.Add(
+      DiagCode::ConcurrentWriter, Severity::Error,
+      (r_.fatal.empty() ? "concurrent map access" : r_.fatal) + " (" + r_.race + "): goroutine " +
+          std::to_string(c.g->id) + " died in " + c.map_function + " (" + c.role + ") on " + on +
+          (others.empty() ? "; no other goroutine shows evidence of racing on it" : "; " + others),
+      c.maps.empty() ? 0 : r_.maps[c.maps.front()].address);
 }
 
 TriageReport Triager::Run() {
@@ -729,8 +730,8 @@ TriageReport Triager::Run() {
     return (m.g == signalled_ ? 2 : 0) + (m.g->status == kGrunning ? 1 : 0);
   };
   for (size_t i = 0; i < r_.touching.size(); ++i)
-    if (r_.touching[i].crashed && (r_.crash < 0 || rank(r_.touching[i]) >
-                                                       rank(r_.touching[size_t(r_.crash)])))
+    if (r_.touching[i].crashed &&
+        (r_.crash < 0 || rank(r_.touching[i]) > rank(r_.touching[size_t(r_.crash)])))
       r_.crash = int(i);
   for (TriageGoroutine &mg : r_.touching)
     RecoverArgument(mg);
@@ -748,9 +749,9 @@ TriageReport Triager::Run() {
     uint64_t hi = mg.user >= 0 ? mg.g->frames[size_t(mg.user)].cfa : 0;
     auto words = StackWords(host_.memory(), *mg.g, hi, opts_.max_stack_scan, nullptr);
     for (uint64_t w : words)
-      if (auto it = by_address_.find(w); it != by_address_.end() &&
-                                         std::find(mg.maps.begin(), mg.maps.end(), it->second) ==
-                                             mg.maps.end())
+      if (auto it = by_address_.find(w);
+          it != by_address_.end() &&
+          std::find(mg.maps.begin(), mg.maps.end(), it->second) == mg.maps.end())
         mg.maps.push_back(it->second);
   }
   if (r_.crash >= 0) {
@@ -790,28 +791,27 @@ ojson GoroutineJson(const TriageReport &r, const TriageGoroutine &mg) {
                           {"line", c.where.line},
                           {"via", c.via}});
   const Goroutine &g = *mg.g;
-  return ojson{
-      {"goroutine", g.id},
-      {"status", g.wait_reason.empty() ? g.status_name : g.wait_reason},
-      {"reason", mg.reason},
-      {"op", mg.op == MapOp::None ? ojson(nullptr) : ojson(std::string(MapOpName(mg.op)))},
-      {"role", mg.role.empty() ? ojson(nullptr) : ojson(mg.role)},
-      {"map_function", mg.map_function.empty() ? ojson(nullptr) : ojson(mg.map_function)},
-      {"crashed", mg.crashed},
-      {"user_frame", mg.user >= 0 ? FrameJson(g.frames[size_t(mg.user)]) : ojson(nullptr)},
-      {"maps", maps},
-      {"map_argument",
-       mg.arg.header ? ojson{{"address", Hex(mg.arg.header)},
-                             {"type", mg.arg.type->name},
-                             {"source", mg.arg.source},
-                             {"type_source", mg.arg.type_source},
-                             {"implausible", mg.arg.implausible.empty()
-                                                 ? ojson(nullptr)
-                                                 : ojson(mg.arg.implausible)}}
-                     : ojson(nullptr)},
-      {"strength", mg.strength},
-      {"evidence", ev},
-      {"calls", calls}};
+  return ojson{{"goroutine", g.id},
+               {"status", g.wait_reason.empty() ? g.status_name : g.wait_reason},
+               {"reason", mg.reason},
+               {"op", mg.op == MapOp::None ? ojson(nullptr) : ojson(std::string(MapOpName(mg.op)))},
+               {"role", mg.role.empty() ? ojson(nullptr) : ojson(mg.role)},
+               {"map_function", mg.map_function.empty() ? ojson(nullptr) : ojson(mg.map_function)},
+               {"crashed", mg.crashed},
+               {"user_frame", mg.user >= 0 ? FrameJson(g.frames[size_t(mg.user)]) : ojson(nullptr)},
+               {"maps", maps},
+               {"map_argument",
+                mg.arg.header
+                    ? ojson{{"address", Hex(mg.arg.header)},
+                            {"type", mg.arg.type->name},
+                            {"source", mg.arg.source},
+                            {"type_source", mg.arg.type_source},
+                            {"implausible", mg.arg.implausible.empty() ? ojson(nullptr)
+                                                                       : ojson(mg.arg.implausible)}}
+                    : ojson(nullptr)},
+               {"strength", mg.strength},
+               {"evidence", ev},
+               {"calls", calls}};
 }
 
 // Racers of the crash map, strongest evidence first, the crash first.
@@ -824,10 +824,9 @@ std::vector<const TriageGoroutine *> RacersOf(const TriageReport &r) {
   for (const TriageGoroutine &mg : r.touching)
     if (&mg != &c && !mg.evidence.empty())
       out.push_back(&mg);
-  std::stable_sort(out.begin() + 1, out.end(),
-                   [](const TriageGoroutine *a, const TriageGoroutine *b) {
-                     return a->strength > b->strength;
-                   });
+  std::stable_sort(
+      out.begin() + 1, out.end(),
+      [](const TriageGoroutine *a, const TriageGoroutine *b) { return a->strength > b->strength; });
   return out;
 }
 
@@ -862,8 +861,8 @@ std::string FatalForRole(const std::string &role) {
   return "concurrent map writes";
 }
 
-TriageReport Triage(TriageHost &host, const std::vector<Goroutine> &gs,
-                    const Goroutine *signalled, const TriageOptions &opts) {
+TriageReport Triage(TriageHost &host, const std::vector<Goroutine> &gs, const Goroutine *signalled,
+                    const TriageOptions &opts) {
   return Triager(host, gs, signalled, opts).Run();
 }
 
@@ -909,19 +908,20 @@ ojson TriageJson(const TriageReport &r) {
       ojson ev = ojson::array();
       for (const Evidence &e : mg->evidence)
         ev.push_back(e.text);
-      racers.push_back(ojson{
-          {"goroutine", mg->g->id},
-          {"role", mg->role.empty() ? ojson(nullptr) : ojson(mg->role)},
-          {"crashed", mg->crashed},
-          {"at", mg->user >= 0 ? FrameJson(mg->g->frames[size_t(mg->user)]) : ojson(nullptr)},
-          {"strength", mg->strength},
-          {"evidence", ev}});
+      racers.push_back(
+          ojson{{"goroutine", mg->g->id},
+                {"role", mg->role.empty() ? ojson(nullptr) : ojson(mg->role)},
+                {"crashed", mg->crashed},
+                {"at", mg->user >= 0 ? FrameJson(mg->g->frames[size_t(mg->user)]) : ojson(nullptr)},
+                {"strength", mg->strength},
+                {"evidence", ev}});
     }
-    verdict = ojson{{"fatal", r.fatal.empty() ? ojson(nullptr) : ojson(r.fatal)},
-                    {"fatal_source", r.fatal_source.empty() ? ojson(nullptr) : ojson(r.fatal_source)},
-                    {"race", r.race},
-                    {"map", vm},
-                    {"racers", racers}};
+    verdict =
+        ojson{{"fatal", r.fatal.empty() ? ojson(nullptr) : ojson(r.fatal)},
+              {"fatal_source", r.fatal_source.empty() ? ojson(nullptr) : ojson(r.fatal_source)},
+              {"race", r.race},
+              {"map", vm},
+              {"racers", racers}};
   }
   ojson diags = ojson::array();
   for (const Diagnostic &d : r.findings.items())
@@ -976,15 +976,15 @@ std::string TriageText(const TriageReport &r) {
     os << "verdict: no goroutine died in a map operation"
        << (r.fatal.empty() ? "" : " (the runtime's last fatal error: " + r.fatal + ")") << "\n";
   }
-  os << r.go_version << ": " << r.goroutines << " goroutines, " << r.maps.size()
-     << " maps checked" << (r.truncated ? " (stopped at the cap)" : "") << "\n";
+  os << r.go_version << ": " << r.goroutines << " goroutines, " << r.maps.size() << " maps checked"
+     << (r.truncated ? " (stopped at the cap)" : "") << "\n";
   if (r.naming.truncated)
     os << "naming walk stopped at its caps (" << r.naming.cut << ") after " << r.naming.objects
        << " values, " << r.naming.bytes << " bytes\n";
   if (r.crash >= 0) {
     const TriageGoroutine &c = r.touching[size_t(r.crash)];
-    os << "crash: goroutine " << c.g->id << " died in " << c.map_function << " (" << c.role
-       << ")" << (c.user >= 0 ? ", called at " + Where(c.g->frames[size_t(c.user)]) : "")
+    os << "crash: goroutine " << c.g->id << " died in " << c.map_function << " (" << c.role << ")"
+       << (c.user >= 0 ? ", called at " + Where(c.g->frames[size_t(c.user)]) : "")
        << (c.arg.header ? ", map argument from " + c.arg.source : "") << "\n";
   }
   std::vector<const TriageGoroutine *> in_code;

@@ -73,10 +73,10 @@ public:
 
 // One piece of evidence that a goroutine races on the map.
 struct Evidence {
-  int strength = 0;  // 4 in a map function on it ... 1 its address on the stack
-  std::string kind;  // "map-argument", "stack-argument", "variable", "stack-word",
-                     // "register", "same-line", "calls"
-  std::string text;  // "in runtime.mapassign_faststr on the map (spill slot CFA+0x8 of …)"
+  int strength = 0; // 4 in a map function on it ... 1 its address on the stack
+  std::string kind; // "map-argument", "stack-argument", "variable", "stack-word",
+                    // "register", "same-line", "calls"
+  std::string text; // "in runtime.mapassign_faststr on the map (spill slot CFA+0x8 of …)"
 };
 
 struct TriageGoroutine {
@@ -97,7 +97,7 @@ struct TriageGoroutine {
 };
 
 struct TriageMap {
-  std::string name;  // path (with where) or variable name
+  std::string name; // path (with where) or variable name
   const Type *type = nullptr;
   uint64_t address = 0;
   std::string path, where;
@@ -112,9 +112,9 @@ struct TriageMap {
 };
 
 struct TriageOptions {
-  size_t max_maps = 256;                 // maps checked
-  uint64_t max_stack_scan = 256 * 1024;  // bytes of one stack scanned for the map's address
-  ReachLimits naming;                    // the naming walk
+  size_t max_maps = 256;                // maps checked
+  uint64_t max_stack_scan = 256 * 1024; // bytes of one stack scanned for the map's address
+  ReachLimits naming;                   // the naming walk
 };
 
 struct TriageReport {
@@ -133,8 +133,8 @@ struct TriageReport {
 
 // Runs the triage over `gs` (`signalled`: the goroutine on the thread that
 // took the fatal signal, or null).
-TriageReport Triage(TriageHost &host, const std::vector<Goroutine> &gs,
-                    const Goroutine *signalled, const TriageOptions &opts = {});
+TriageReport Triage(TriageHost &host, const std::vector<Goroutine> &gs, const Goroutine *signalled,
+                    const TriageOptions &opts = {});
 
 // The last "fatal error: …" line in the runtime's print backlog
 // (runtime/print.go printBacklog, a ring of 512 bytes, next write at

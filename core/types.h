@@ -16,10 +16,31 @@ namespace gomap {
 // Numbering follows internal/abi.Kind (go1.21+; runtime kind constants before).
 enum class Kind : uint8_t {
   Invalid = 0,
-  Bool, Int, Int8, Int16, Int32, Int64,
-  Uint, Uint8, Uint16, Uint32, Uint64, Uintptr,
-  Float32, Float64, Complex64, Complex128,
-  Array, Chan, Func, Interface, Map, Pointer, Slice, String, Struct,
+  Bool,
+  Int,
+  Int8,
+  Int16,
+  Int32,
+  Int64,
+  Uint,
+  Uint8,
+  Uint16,
+  Uint32,
+  Uint64,
+  Uintptr,
+  Float32,
+  Float64,
+  Complex64,
+  Complex128,
+  Array,
+  Chan,
+  Func,
+  Interface,
+  Map,
+  Pointer,
+  Slice,
+  String,
+  Struct,
   UnsafePointer,
 };
 
@@ -34,13 +55,13 @@ struct Field {
 
 struct Type {
   Kind kind = Kind::Invalid;
-  std::string name;      // Go spelling: "int", "main.Point", "map[string]int", "*main.T"
+  std::string name; // Go spelling: "int", "main.Point", "map[string]int", "*main.T"
   uint64_t size = 0;
   uint64_t align = 1;
-  const Type *elem = nullptr; // Pointer, Slice, Array, Chan: element; Map: value type
-  const Type *key = nullptr;  // Map: key type
-  uint64_t len = 0;           // Array: element count
-  std::vector<Field> fields;  // Struct (also the physical layout of slices, strings, ifaces)
+  const Type *elem = nullptr;  // Pointer, Slice, Array, Chan: element; Map: value type
+  const Type *key = nullptr;   // Map: key type
+  uint64_t len = 0;            // Array: element count
+  std::vector<Field> fields;   // Struct (also the physical layout of slices, strings, ifaces)
   bool nonempty_iface = false; // Interface: true for iface (itab), false for eface
   // Map: the struct the map pointer points at (hash<K,V> / map<K,V>), if known.
   const Type *map_header = nullptr;

@@ -77,13 +77,11 @@ uint64_t ScalarSize(const Type *t) {
 
 namespace {
 
-bool IsPadding(const Field &f) {
-  return f.name == "_" && (f.type == nullptr || f.type->size == 0);
-}
+bool IsPadding(const Field &f) { return f.name == "_" && (f.type == nullptr || f.type->size == 0); }
 
 uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
   return a > std::numeric_limits<uint64_t>::max() - b ? std::numeric_limits<uint64_t>::max()
-                                                       : a + b;
+                                                      : a + b;
 }
 
 std::string MapTypeName(const Type *map_type, const MapLayout &layout) {
@@ -97,7 +95,6 @@ std::string MapTypeName(const Type *map_type, const MapLayout &layout) {
 ojson DiagnosticOJson(const Diagnostic &d) { return DiagnosticJson(d); }
 
 } // namespace
-
 
 // One top-level rendering call: the reader stack of bulk reads, the per-value
 // work budget, and the walk over Go kinds into a sink.
@@ -126,8 +123,7 @@ public:
   // A map object (top: the shown map, whose diagnostics also list what
   // rendering its keys and values met) through the sink.
   void MapObject(MemoryReader &mem, const MapLayout &layout, const Type *map_type, uint64_t addr,
-                 const ShowRequest &req, int depth, bool top, OutBuffer *buf,
-                 ShowSummary *summary);
+                 const ShowRequest &req, int depth, bool top, OutBuffer *buf, ShowSummary *summary);
   // The text form of `show`.
   void ShowText(MemoryReader &mem, const MapLayout &layout, const Type *map_type, uint64_t addr,
                 const ShowRequest &req, OutBuffer &buf, ShowSummary *summary);
@@ -185,8 +181,7 @@ private:
   std::vector<OpenMap> open_maps_;
   class OpenMapScope {
   public:
-    OpenMapScope(RenderImpl &r, uint64_t addr, uint64_t size, const std::string &type)
-        : r_(r) {
+    OpenMapScope(RenderImpl &r, uint64_t addr, uint64_t size, const std::string &type) : r_(r) {
       r.open_maps_.push_back({addr, size, type});
     }
     ~OpenMapScope() { r_.open_maps_.pop_back(); }
@@ -307,11 +302,11 @@ private:
   uint64_t string_bytes_ = 0;
   bool budget_reported_ = false;
   bool string_budget_reported_ = false;
-  bool string_cut_reported_ = false; // for the whole render, not per value
-  uint64_t cuts_ = 0; // values cut by a per-value limit
-  int hops_ = 0;      // pointers followed on the current path
+  bool string_cut_reported_ = false;                        // for the whole render, not per value
+  uint64_t cuts_ = 0;                                       // values cut by a per-value limit
+  int hops_ = 0;                                            // pointers followed on the current path
   std::vector<std::pair<uint64_t, const Type *>> followed_; // their pointees
-  std::vector<uint8_t> strbuf_; // string bytes, reused
+  std::vector<uint8_t> strbuf_;                             // string bytes, reused
 };
 
 // --- reads ---------------------------------------------------------------------------
@@ -349,16 +344,14 @@ void RenderImpl::WalkString(uint64_t addr) {
   uint64_t ptr = hdr[0], len = hdr[1];
   if (int64_t(len) < 0) {
     diags_.Add(DiagCode::Implausible, Severity::Warning,
-               "string at " + HexAddr(addr) + ": negative length " +
-                   std::to_string(int64_t(len)),
+               "string at " + HexAddr(addr) + ": negative length " + std::to_string(int64_t(len)),
                addr);
     Unreadable(addr, "string");
     return;
   }
   uint64_t n = std::min(len, opt_.max_string_bytes);
-  uint64_t left = opt_.max_total_string_bytes > string_bytes_
-                      ? opt_.max_total_string_bytes - string_bytes_
-                      : 0;
+  uint64_t left =
+      opt_.max_total_string_bytes > string_bytes_ ? opt_.max_total_string_bytes - string_bytes_ : 0;
   if (n > left) {
     n = left;
     if (!string_budget_reported_) {
@@ -379,8 +372,8 @@ void RenderImpl::WalkString(uint64_t addr) {
     diags_.Add(DiagCode::Truncated, Severity::Info,
                "string at " + HexAddr(addr) + ": rendered " +
                    std::to_string(opt_.max_string_bytes) + " of " + std::to_string(len) +
-                   " bytes; longer strings are cut at " +
-                   std::to_string(opt_.max_string_bytes) + " bytes (--max-string)",
+                   " bytes; longer strings are cut at " + std::to_string(opt_.max_string_bytes) +
+                   " bytes (--max-string)",
                addr);
   }
   if (n == 0) {
@@ -450,8 +443,8 @@ RenderImpl::SliceData RenderImpl::ReadSlice(uint64_t addr) {
   s.cap = hdr[2];
   if (int64_t(s.len) < 0 || int64_t(s.cap) < 0 || s.len > s.cap) {
     diags_.Add(DiagCode::Implausible, Severity::Warning,
-               "slice at " + HexAddr(addr) + ": len " + std::to_string(int64_t(s.len)) +
-                   ", cap " + std::to_string(int64_t(s.cap)),
+               "slice at " + HexAddr(addr) + ": len " + std::to_string(int64_t(s.len)) + ", cap " +
+                   std::to_string(int64_t(s.cap)),
                addr);
     if (int64_t(s.len) < 0)
       s.len = 0;
@@ -487,8 +480,8 @@ void RenderImpl::Unreadable(uint64_t addr, const std::string &what) {
 void RenderImpl::DepthCut(uint64_t addr, const Type *t) {
   ++cuts_;
   diags_.Add(DiagCode::Truncated, Severity::Info,
-             "value of type " + t->name + " at " + HexAddr(addr) +
-                 " not rendered: depth limit " + std::to_string(opt_.max_depth),
+             "value of type " + t->name + " at " + HexAddr(addr) + " not rendered: depth limit " +
+                 std::to_string(opt_.max_depth),
              addr);
   sink_->DepthLimit();
 }
@@ -786,8 +779,8 @@ void RenderImpl::Walk(uint64_t addr, const Type *t, int depth) {
   sink_->UnknownType();
 }
 
-void RenderImpl::WalkList(uint64_t addr, const Type *t, uint64_t base, uint64_t want,
-                          bool is_slice, int depth) {
+void RenderImpl::WalkList(uint64_t addr, const Type *t, uint64_t base, uint64_t want, bool is_slice,
+                          int depth) {
   if (depth >= opt_.max_depth) {
     DepthCut(addr, t);
     return;
@@ -866,14 +859,13 @@ void RenderImpl::WalkMap(MemoryReader &mem, const MapLayout &layout, const Type 
       continue;
     if (addr == o.addr && o.type == info.type)
       sink.Add(DiagCode::Cycle, Severity::Info,
-               "map at " + HexAddr(addr) + " holds itself (" + info.type +
-                   "); not walked again",
+               "map at " + HexAddr(addr) + " holds itself (" + info.type + "); not walked again",
                addr);
     else
       sink.Add(DiagCode::Implausible, Severity::Error,
                "nested map pointer " + HexAddr(addr) + " (" + info.type +
-                   ") points into the header of the enclosing map at " + HexAddr(o.addr) +
-                   " (" + o.type + ")",
+                   ") points into the header of the enclosing map at " + HexAddr(o.addr) + " (" +
+                   o.type + ")",
                addr);
     info.header_ok = false;
     on_header();
@@ -941,11 +933,11 @@ void RenderImpl::WalkMap(MemoryReader &mem, const MapLayout &layout, const Type 
       run = unreadable_values_ > before ? run + 1 : 0;
       if (run >= kMaxUnreadableRun) {
         sink.Add(DiagCode::Implausible, Severity::Error,
-                 "map at " + HexAddr(addr) + ": entries " + std::to_string(seen + 1 - run) +
-                     "-" + std::to_string(seen) + " (" + std::to_string(run) +
-                     " in a row) have unreadable keys or values: they do not hold " +
-                     info.type + " (wrong type?); stopped after " + std::to_string(seen + 1) +
-                     " of " + std::to_string(hdr.len) + " entries",
+                 "map at " + HexAddr(addr) + ": entries " + std::to_string(seen + 1 - run) + "-" +
+                     std::to_string(seen) + " (" + std::to_string(run) +
+                     " in a row) have unreadable keys or values: they do not hold " + info.type +
+                     " (wrong type?); stopped after " + std::to_string(seen + 1) + " of " +
+                     std::to_string(hdr.len) + " entries",
                  addr);
         implausible = true;
         ++seen;
@@ -1106,8 +1098,7 @@ std::string RenderJsonString(ValueRenderer &r, uint64_t addr, const Type *t, boo
   return s;
 }
 
-ojson RenderOJson(ValueRenderer &r, DiagnosticSink &diags, uint64_t addr, const Type *t,
-                  bool key) {
+ojson RenderOJson(ValueRenderer &r, DiagnosticSink &diags, uint64_t addr, const Type *t, bool key) {
   try {
     return ojson::parse(RenderJsonString(r, addr, t, key));
   } catch (const std::exception &e) {
@@ -1251,9 +1242,9 @@ nlohmann::ordered_json ShowMapJsonOrdered(MemoryReader &mem, const MapLayout &la
     j["entries"] = ojson::array();
     j["truncated"] = true;
     j["cut_values"] = 0;
-    j["diagnostics"] = ojson::array({DiagnosticOJson(
-        Diagnostic{DiagCode::Truncated, Severity::Error,
-                   std::string("rendering stopped: ") + e.what(), addr})});
+    j["diagnostics"] = ojson::array(
+        {DiagnosticOJson(Diagnostic{DiagCode::Truncated, Severity::Error,
+                                    std::string("rendering stopped: ") + e.what(), addr})});
     return j;
   }
 }

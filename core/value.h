@@ -20,10 +20,10 @@ namespace gomap {
 
 // What a ValueFormatter gets for one value. Valid only during the Format call.
 struct FormatInput {
-  const Type &type;      // the value's Go type (type.name is what formatters key on)
-  uint64_t address = 0;  // where the value is in the target
-  std::string_view raw;  // its bytes: min(type.size, kMaxFormatterBytes), all readable
-  bool json = false;     // the --json form is being rendered (else text)
+  const Type &type;     // the value's Go type (type.name is what formatters key on)
+  uint64_t address = 0; // where the value is in the target
+  std::string_view raw; // its bytes: min(type.size, kMaxFormatterBytes), all readable
+  bool json = false;    // the --json form is being rendered (else text)
   // The renderer's own rendering of this value (this formatter not applied to
   // the value itself; nested values still go through formatters). Computed on
   // first call and cached.
@@ -113,9 +113,9 @@ private:
 
 // What `gomap show` prints, built once and rendered as JSON or text.
 struct ShowRequest {
-  uint64_t offset = 0;  // entries to skip
-  uint64_t limit = 64;  // entries to render (UINT64_MAX for --all)
-  Limits limits;        // work caps of the walk
+  uint64_t offset = 0; // entries to skip
+  uint64_t limit = 64; // entries to render (UINT64_MAX for --all)
+  Limits limits;       // work caps of the walk
   // Bytes of streamed output (ShowMapWrite) after which no further entry is
   // rendered: the walk ends with a truncated diagnostic and "truncated": true.
   // It protects the debugger from a walk over garbage (a wrong --type: 1 MiB
@@ -125,21 +125,17 @@ struct ShowRequest {
 
 // The gomap/1 map object:
 // {"address","type","impl","len","entries":[{"key","value"}],"truncated","diagnostics"}
-nlohmann::json ShowMapJson(MemoryReader &mem, const MapLayout &layout,
-                           const Type *map_type, uint64_t addr,
-                           const ShowRequest &req, ValueRenderer &renderer);
+nlohmann::json ShowMapJson(MemoryReader &mem, const MapLayout &layout, const Type *map_type,
+                           uint64_t addr, const ShowRequest &req, ValueRenderer &renderer);
 // The same with keys in schema and Go field order (see JsonOrdered).
-nlohmann::ordered_json ShowMapJsonOrdered(MemoryReader &mem,
-                                          const MapLayout &layout,
+nlohmann::ordered_json ShowMapJsonOrdered(MemoryReader &mem, const MapLayout &layout,
                                           const Type *map_type, uint64_t addr,
-                                          const ShowRequest &req,
-                                          ValueRenderer &renderer);
+                                          const ShowRequest &req, ValueRenderer &renderer);
 // Text: a header line "(map[string]int) 0xc000012345 len=3 impl=swiss" and
 // one entry per line `  "a": 1`, then "  ... (more entries; use --offset/--limit
 // or --all)" when cut, then one line per diagnostic "  warning[code]: message".
-std::string ShowMapText(MemoryReader &mem, const MapLayout &layout,
-                        const Type *map_type, uint64_t addr,
-                        const ShowRequest &req, ValueRenderer &renderer);
+std::string ShowMapText(MemoryReader &mem, const MapLayout &layout, const Type *map_type,
+                        uint64_t addr, const ShowRequest &req, ValueRenderer &renderer);
 
 // JSON of one diagnostic: {"code","severity","message","address"}.
 

@@ -7,9 +7,7 @@ namespace gomap {
 
 namespace {
 
-std::string_view ImplString(MapImpl impl) {
-  return impl == MapImpl::Swiss ? "swiss" : "classic";
-}
+std::string_view ImplString(MapImpl impl) { return impl == MapImpl::Swiss ? "swiss" : "classic"; }
 
 // Text kinds whose rendering already names the type (main.P{...}, []int{...},
 // (*T)(0x...)), so an interface holding them needs no T(...) wrapper.

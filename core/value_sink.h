@@ -167,8 +167,8 @@ public:
 
 private:
   std::string *out_;
-  std::vector<bool> first_;    // per open struct/list/map: nothing written yet
-  std::vector<size_t> iface_;  // per open interface: where its value starts
+  std::vector<bool> first_;   // per open struct/list/map: nothing written yet
+  std::vector<size_t> iface_; // per open interface: where its value starts
 };
 
 // Writes {"code","severity","message","address"}.

@@ -13,8 +13,8 @@ namespace gomap {
 
 struct ShowOutput {
   bool json = false;
-  int indent = 2;        // JSON: spaces per level as nlohmann's dump(2); -1 compact
-  bool document = true;  // JSON: {"schema":"gomap/1","map":…} and a final newline
+  int indent = 2;                 // JSON: spaces per level as nlohmann's dump(2); -1 compact
+  bool document = true;           // JSON: {"schema":"gomap/1","map":…} and a final newline
   size_t chunk = size_t(1) << 16; // bytes handed to the stream at a time (about)
 };
 

@@ -82,8 +82,7 @@ std::string CheckSupported(const GoVersion &v) {
     return "";
   if (v.major != 1 || v.minor < kMinSupportedMinor || v.minor > kMaxSupportedMinor)
     return "Go version " + v.Short() + " is outside the supported window go1." +
-           std::to_string(kMinSupportedMinor) + "-go1." +
-           std::to_string(kMaxSupportedMinor);
+           std::to_string(kMinSupportedMinor) + "-go1." + std::to_string(kMaxSupportedMinor);
   return "";
 }
 

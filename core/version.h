@@ -17,9 +17,7 @@ struct GoVersion {
   // "Go cmd/compile go1.19.8; regabi". Unparseable input gives Known() == false.
   static GoVersion Parse(std::string_view text);
   bool Known() const { return major > 0; }
-  bool AtLeast(int maj, int min) const {
-    return major > maj || (major == maj && minor >= min);
-  }
+  bool AtLeast(int maj, int min) const { return major > maj || (major == maj && minor >= min); }
   bool HasExperiment(std::string_view name) const;
   std::string Short() const; // "go1.24"
 };

@@ -36,8 +36,7 @@ std::string NameOf(const llvm::DWARFDie &die) {
   return n ? std::string(n) : std::string();
 }
 
-uint64_t UnsignedAttr(const llvm::DWARFDie &die, llvm::dwarf::Attribute a,
-                      uint64_t fallback = 0) {
+uint64_t UnsignedAttr(const llvm::DWARFDie &die, llvm::dwarf::Attribute a, uint64_t fallback = 0) {
   if (auto v = die.find(a)) {
     if (auto u = v->getAsUnsignedConstant())
       return *u;
@@ -89,9 +88,9 @@ std::unique_ptr<GoDwarf> GoDwarf::Load(const std::string &path, std::string *err
   std::unique_ptr<GoDwarf> d(new GoDwarf());
   d->impl_->binary = std::move(*obj);
   const llvm::object::ObjectFile &file = *d->impl_->binary.getBinary();
-  d->impl_->ctx = llvm::DWARFContext::create(
-      file, llvm::DWARFContext::ProcessDebugRelocations::Process, nullptr, "",
-      IgnoreError, IgnoreError);
+  d->impl_->ctx =
+      llvm::DWARFContext::create(file, llvm::DWARFContext::ProcessDebugRelocations::Process,
+                                 nullptr, "", IgnoreError, IgnoreError);
   llvm::DWARFContext &ctx = *d->impl_->ctx;
   for (const llvm::object::SectionRef &sec : file.sections()) {
     if (sec.getAddress() == 0 || sec.getSize() == 0)
@@ -155,10 +154,8 @@ std::unique_ptr<GoDwarf> GoDwarf::Load(const std::string &path, std::string *err
           continue;
         d->global_index_[name] = d->globals_.size();
         d->globals_.push_back(GlobalVar{name, addr, child.getOffset()});
-      } else if (tag == llvm::dwarf::DW_TAG_typedef ||
-                 tag == llvm::dwarf::DW_TAG_structure_type ||
-                 tag == llvm::dwarf::DW_TAG_base_type ||
-                 tag == llvm::dwarf::DW_TAG_pointer_type ||
+      } else if (tag == llvm::dwarf::DW_TAG_typedef || tag == llvm::dwarf::DW_TAG_structure_type ||
+                 tag == llvm::dwarf::DW_TAG_base_type || tag == llvm::dwarf::DW_TAG_pointer_type ||
                  tag == llvm::dwarf::DW_TAG_array_type ||
                  tag == llvm::dwarf::DW_TAG_subroutine_type) {
         std::string name = NameOf(child);
@@ -179,9 +176,8 @@ std::unique_ptr<GoDwarf> GoDwarf::Load(const std::string &path, std::string *err
 
 std::vector<SourceFrame> GoDwarf::Symbolize(uint64_t pc) {
   std::vector<SourceFrame> out;
-  llvm::DILineInfoSpecifier spec(
-      llvm::DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath,
-      llvm::DILineInfoSpecifier::FunctionNameKind::ShortName);
+  llvm::DILineInfoSpecifier spec(llvm::DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath,
+                                 llvm::DILineInfoSpecifier::FunctionNameKind::ShortName);
   llvm::object::SectionedAddress addr{pc, llvm::object::SectionedAddress::UndefSection};
   llvm::DIInliningInfo info = impl_->ctx->getInliningInfoForAddress(addr, spec);
   for (uint32_t i = 0; i < info.getNumberOfFrames() && i < 64; ++i) {
@@ -286,8 +282,8 @@ void GoDwarf::LoadFdes() {
     const auto *fde = llvm::dyn_cast<llvm::dwarf::FDE>(&e);
     if (!fde)
       continue;
-    fdes_.push_back(FdeRange{fde->getInitialLocation(),
-                             fde->getInitialLocation() + fde->getAddressRange(), fde, {}});
+    fdes_.push_back(FdeRange{
+        fde->getInitialLocation(), fde->getInitialLocation() + fde->getAddressRange(), fde, {}});
   }
   std::sort(fdes_.begin(), fdes_.end(),
             [](const FdeRange &a, const FdeRange &b) { return a.begin < b.begin; });
@@ -307,11 +303,9 @@ std::optional<int64_t> GoDwarf::CfaOffset(uint64_t pc) {
     it->computed = true;
 #if LLVM_VERSION_MAJOR >= 22
     // LLVM 22 moved UnwindTable to DWARF/LowLevel and its factory out of the class.
-    auto table = llvm::dwarf::createUnwindTable(
-        static_cast<const llvm::dwarf::FDE *>(it->fde));
+    auto table = llvm::dwarf::createUnwindTable(static_cast<const llvm::dwarf::FDE *>(it->fde));
 #else
-    auto table = llvm::dwarf::UnwindTable::create(
-        static_cast<const llvm::dwarf::FDE *>(it->fde));
+    auto table = llvm::dwarf::UnwindTable::create(static_cast<const llvm::dwarf::FDE *>(it->fde));
 #endif
     if (!table) {
       llvm::consumeError(table.takeError());
@@ -321,8 +315,7 @@ std::optional<int64_t> GoDwarf::CfaOffset(uint64_t pc) {
     constexpr uint32_t kRsp = 7; // DWARF register number of RSP on x86-64
     for (const llvm::dwarf::UnwindRow &row : *table) {
       const llvm::dwarf::UnwindLocation &cfa = row.getCFAValue();
-      if (!row.hasAddress() ||
-          cfa.getLocation() != llvm::dwarf::UnwindLocation::RegPlusOffset ||
+      if (!row.hasAddress() || cfa.getLocation() != llvm::dwarf::UnwindLocation::RegPlusOffset ||
           cfa.getRegister() != kRsp) {
         it->usable = false;
         return std::nullopt;
@@ -414,14 +407,20 @@ const Type *GoDwarf::ConvertDie(uint64_t offset, int depth) {
       else if (enc == llvm::dwarf::DW_ATE_float)
         t->kind = t->size == 4 ? Kind::Float32 : Kind::Float64;
       else if (enc == llvm::dwarf::DW_ATE_signed)
-        t->kind = t->size == 1 ? Kind::Int8 : t->size == 2 ? Kind::Int16
-                 : t->size == 4 ? Kind::Int32 : Kind::Int64;
+        t->kind = t->size == 1   ? Kind::Int8
+                  : t->size == 2 ? Kind::Int16
+                  : t->size == 4 ? Kind::Int32
+                                 : Kind::Int64;
       else
-        t->kind = t->size == 1 ? Kind::Uint8 : t->size == 2 ? Kind::Uint16
-                 : t->size == 4 ? Kind::Uint32 : Kind::Uint64;
+        t->kind = t->size == 1   ? Kind::Uint8
+                  : t->size == 2 ? Kind::Uint16
+                  : t->size == 4 ? Kind::Uint32
+                                 : Kind::Uint64;
     }
-    t->align = t->kind == Kind::Complex64 ? 4 : t->kind == Kind::Complex128 ? 8
-               : std::max<uint64_t>(1, std::min<uint64_t>(t->size, 8));
+    t->align = t->kind == Kind::Complex64 ? 4
+               : t->kind == Kind::Complex128
+                   ? 8
+                   : std::max<uint64_t>(1, std::min<uint64_t>(t->size, 8));
     break;
   }
   case llvm::dwarf::DW_TAG_pointer_type:
@@ -454,7 +453,7 @@ const Type *GoDwarf::ConvertDie(uint64_t offset, int depth) {
     break;
   }
   case llvm::dwarf::DW_TAG_structure_type: {
-    t->kind = go_kind == uint64_t(Kind::String) ? Kind::String
+    t->kind = go_kind == uint64_t(Kind::String)  ? Kind::String
               : go_kind == uint64_t(Kind::Slice) ? Kind::Slice
                                                  : Kind::Struct;
     if (t->kind == Kind::Slice)
@@ -500,8 +499,8 @@ const Type *GoDwarf::ConvertDie(uint64_t offset, int depth) {
       t->align = 8;
       if (under) {
         t->fields = under->fields;
-        t->nonempty_iface = under->FindField("tab") != nullptr ||
-                            under->name == "runtime.iface" || under->nonempty_iface;
+        t->nonempty_iface = under->FindField("tab") != nullptr || under->name == "runtime.iface" ||
+                            under->nonempty_iface;
       }
       break;
     }

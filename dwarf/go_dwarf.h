@@ -24,8 +24,8 @@ struct FrameVar {
   std::string name;
   bool param = false;
   const Type *type = nullptr;
-  bool has_location = false;   // false: optimized out at this pc
-  std::vector<uint8_t> expr;   // DWARF expression bytes
+  bool has_location = false; // false: optimized out at this pc
+  std::vector<uint8_t> expr; // DWARF expression bytes
 };
 
 struct GlobalVar {
@@ -70,8 +70,7 @@ public:
   // Parameters and locals in scope at `pc` of the function containing it
   // (inline_depth 0) or of the call inlined at depth 1, 2, ... (outermost
   // first), in declaration order. `function` gets that function's name.
-  std::vector<FrameVar> FrameVariables(uint64_t pc, size_t inline_depth,
-                                       std::string *function);
+  std::vector<FrameVar> FrameVariables(uint64_t pc, size_t inline_depth, std::string *function);
 
   // CFA - SP at `pc` from .debug_frame (Go: CFA = RSP + offset); nullopt when
   // no FDE covers pc or its rule is not RSP-relative.
@@ -98,9 +97,9 @@ private:
   std::string buildinfo_version_;
   std::vector<GlobalVar> globals_;
   std::unordered_map<std::string, size_t> global_index_;
-  std::unordered_map<std::string, uint64_t> type_index_;     // name -> DIE offset
-  std::unordered_map<uint64_t, uint64_t> runtime_index_;     // runtime type offset -> DIE
-  std::unordered_map<uint64_t, const Type *> converted_;    // DIE offset -> type
+  std::unordered_map<std::string, uint64_t> type_index_; // name -> DIE offset
+  std::unordered_map<uint64_t, uint64_t> runtime_index_; // runtime type offset -> DIE
+  std::unordered_map<uint64_t, const Type *> converted_; // DIE offset -> type
   // Named types copy their underlying type; when the underlying type was still
   // being converted (recursive types), the copy is redone once it is complete.
   struct TypedefCopy {
@@ -113,7 +112,7 @@ private:
   // .debug_frame FDEs sorted by start pc, their CFA rows computed on demand.
   struct FdeRange {
     uint64_t begin, end;
-    const void *fde; // llvm::dwarf::FDE
+    const void *fde;                                // llvm::dwarf::FDE
     std::vector<std::pair<uint64_t, int64_t>> rows; // (pc, CFA-SP), empty until used
     bool computed = false;
     bool usable = true;

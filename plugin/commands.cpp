@@ -4,17 +4,17 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstring>
 #include <map>
 #include <memory>
-#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "commands/registry.h"
 #include "lldb/API/SBCommandInterpreter.h"
 #include "lldb/API/SBCommandReturnObject.h"
 #include "lldb/API/SBTarget.h"
-#include "commands/registry.h"
 #include "plugin/lldb_host.h"
 
 namespace gomap::plugin {

@@ -4,8 +4,7 @@
 #include "plugin/commands.h"
 #include "plugin/formatters.h"
 
-extern "C" __attribute__((visibility("default"))) bool
-gomap_plugin_initialize(void *sbdebugger) {
+extern "C" __attribute__((visibility("default"))) bool gomap_plugin_initialize(void *sbdebugger) {
   // Before any `command script import` of a formatter file needs it.
   gomap::plugin::AddPythonPath();
   return gomap::plugin::RegisterCommands(*static_cast<lldb::SBDebugger *>(sbdebugger));

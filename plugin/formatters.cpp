@@ -29,8 +29,7 @@ constexpr const char *kRegistry = "gomap.formatters";
 
 bool HasRegistry(const std::string &dir) {
   struct stat st;
-  return !dir.empty() &&
-         stat((dir + "/gomap/formatters.py").c_str(), &st) == 0;
+  return !dir.empty() && stat((dir + "/gomap/formatters.py").c_str(), &st) == 0;
 }
 
 // Where the `gomap` package is: $GOMAP_PYTHON_DIR, the source tree this plugin
@@ -43,8 +42,7 @@ std::string PythonDir() {
   candidates.emplace_back(GOMAP_PYTHON_SOURCE_DIR);
 #endif
   Dl_info info{};
-  if (dladdr(reinterpret_cast<void *>(&AddPythonPath), &info) != 0 &&
-      info.dli_fname != nullptr) {
+  if (dladdr(reinterpret_cast<void *>(&AddPythonPath), &info) != 0 && info.dli_fname != nullptr) {
     std::string self = info.dli_fname;
     size_t slash = self.rfind('/');
     if (slash != std::string::npos)

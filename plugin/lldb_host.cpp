@@ -18,9 +18,8 @@ namespace gomap::plugin {
 
 namespace {
 // DWARF register numbers of x86-64 (System V psABI) as LLDB names them.
-const char *const kRegNames[] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
-                                 "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15",
-                                 "rip"};
+const char *const kRegNames[] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8",
+                                 "r9",  "r10", "r11", "r12", "r13", "r14", "r15", "rip"};
 } // namespace
 
 LldbHost::LldbHost(lldb::SBDebugger dbg)

@@ -7,8 +7,8 @@
 
 #include "core/bulk.h"
 #include "core/classic/hmap.h"
-#include "core/iter.h"
 #include "core/go_format.h"
+#include "core/iter.h"
 
 namespace gomap::classic {
 
@@ -20,9 +20,7 @@ namespace {
 // mapiternext returns a cell unless it is empty (emptyRest, emptyOne) or
 // evacuatedEmpty; evacuatedX/Y cells are re-looked up in the live map.
 bool Returned(uint8_t th) { return th > kEmptyOne && th != kEvacuatedEmpty; }
-bool EvacuatedCell(uint8_t th) {
-  return th == kEvacuatedX || th == kEvacuatedY;
-}
+bool EvacuatedCell(uint8_t th) { return th == kEvacuatedX || th == kEvacuatedY; }
 
 struct ChainCount {
   uint64_t entries = 0;   // cells mapiternext returns (before the stop point)
@@ -33,30 +31,27 @@ struct ChainCount {
 
 class Replayer {
 public:
-  Replayer(MemoryReader &mem, const ClassicLayout &c, const Limits &limits,
-           DiagnosticSink &sink)
+  Replayer(MemoryReader &mem, const ClassicLayout &c, const Limits &limits, DiagnosticSink &sink)
       : mem_(mem), c_(c), limits_(limits), sink_(sink) {}
 
   // Counts the returned cells of the chain starting at `baddr`. With
   // stop != 0, stops in bucket `stop` before logical slot `stop_i` (slot
   // (j + offset) & 7 for j < stop_i) and sets found_stop.
-  ChainCount Count(uint64_t baddr, const std::string &where, uint64_t stop,
-                   uint64_t stop_i, uint64_t offset) {
+  ChainCount Count(uint64_t baddr, const std::string &where, uint64_t stop, uint64_t stop_i,
+                   uint64_t offset) {
     ChainCount cc;
     std::unordered_set<uint64_t> seen;
     buf_.resize(c_.bucket_size);
     for (uint64_t depth = 0; baddr != 0; ++depth) {
-      const std::string at =
-          depth == 0 ? where : where + " overflow " + std::to_string(depth);
+      const std::string at = depth == 0 ? where : where + " overflow " + std::to_string(depth);
       if (depth > limits_.max_chain || ++work_ > limits_.max_buckets) {
-        sink_.Add(DiagCode::Truncated, Severity::Warning,
-                  at + ": replay stopped (bucket limit)", baddr);
+        sink_.Add(DiagCode::Truncated, Severity::Warning, at + ": replay stopped (bucket limit)",
+                  baddr);
         cc.ok = false;
         return cc;
       }
       if (baddr % 8 != 0 || !seen.insert(baddr).second) {
-        sink_.Add(baddr % 8 ? DiagCode::Implausible : DiagCode::Cycle,
-                  Severity::Error,
+        sink_.Add(baddr % 8 ? DiagCode::Implausible : DiagCode::Cycle, Severity::Error,
                   at + ": overflow pointer " + Hex(baddr) +
                       (baddr % 8 ? " is not 8-byte aligned" : " loops"),
                   baddr);
@@ -64,8 +59,8 @@ public:
         return cc;
       }
       if (!mem_.ReadExact(baddr, buf_.data(), buf_.size())) {
-        sink_.Add(DiagCode::Unreadable, Severity::Error,
-                  at + " at " + Hex(baddr) + ": unreadable", baddr);
+        sink_.Add(DiagCode::Unreadable, Severity::Error, at + " at " + Hex(baddr) + ": unreadable",
+                  baddr);
         cc.ok = false;
         return cc;
       }
@@ -100,8 +95,7 @@ private:
 
 } // namespace
 
-void DecodeIter(MemoryReader &mem, const MapLayout &layout,
-                const Limits &limits, IterReport *r) {
+void DecodeIter(MemoryReader &mem, const MapLayout &layout, const Limits &limits, IterReport *r) {
   auto get = [&](const char *n) {
     const HeaderValue *v = detail::FindValue(r->fields, n);
     return v ? v->value : 0;
@@ -138,20 +132,17 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
   }
   for (const auto &d : r->diags.items())
     if (d.code == DiagCode::Implausible && d.severity == Severity::Error) {
-      r->diags.Add(
-          DiagCode::DanglingIterator, Severity::Error,
-          where + ": it.h = " + Hex(h) + " does not hold a plausible hmap", h);
+      r->diags.Add(DiagCode::DanglingIterator, Severity::Error,
+                   where + ": it.h = " + Hex(h) + " does not hold a plausible hmap", h);
       return;
     }
   const MapHeader &hd = r->header;
-  const uint64_t h_b = hd.Get("B"), hb = hd.Get("buckets"),
-                 hob = hd.Get("oldbuckets");
+  const uint64_t h_b = hd.Get("B"), hb = hd.Get("buckets"), hob = hd.Get("oldbuckets");
   const bool same_size = (hd.Get("flags") & kFlagSameSizeGrow) != 0;
   pos["map_B"] = h_b;
   pos["map_buckets"] = HexAddr(hb);
   pos["map_oldbuckets"] = HexAddr(hob);
-  const bool has_seq =
-      detail::FindValue(r->fields, "clearSeq") != nullptr && hd.Has("clearSeq");
+  const bool has_seq = detail::FindValue(r->fields, "clearSeq") != nullptr && hd.Has("clearSeq");
   if (has_seq) {
     pos["clearSeq"] = get("clearSeq");
     pos["map_clearSeq"] = hd.Get("clearSeq");
@@ -162,8 +153,8 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
   if (has_seq && get("clearSeq") != hd.Get("clearSeq")) {
     r->relation = "stale";
     r->reason = "map was cleared since the iterator started (clearSeq " +
-                std::to_string(get("clearSeq")) + ", map " +
-                std::to_string(hd.Get("clearSeq")) + ")";
+                std::to_string(get("clearSeq")) + ", map " + std::to_string(hd.Get("clearSeq")) +
+                ")";
   } else if (itb == hb && it_b == h_b) {
     r->relation = "current";
     if (hob != 0) {
@@ -176,22 +167,19 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
                 "h.oldbuckets";
   } else {
     r->relation = "stale";
-    r->reason = "map grew since the iterator started: it.buckets " + Hex(itb) +
-                " (B " + std::to_string(it_b) +
-                ") is neither h.buckets nor h.oldbuckets (B " +
+    r->reason = "map grew since the iterator started: it.buckets " + Hex(itb) + " (B " +
+                std::to_string(it_b) + ") is neither h.buckets nor h.oldbuckets (B " +
                 std::to_string(h_b) + ")";
   }
   // mapiternext copes with any number of grows (it looks evacuated keys up
   // in the current map) and with a clear: legal, an info line.
   if (r->relation == "stale" && !r->finished)
-    r->diags.Add(DiagCode::MapChanged, Severity::Info,
-                 where + ": " + r->reason, r->address);
+    r->diags.Add(DiagCode::MapChanged, Severity::Info, where + ": " + r->reason, r->address);
 
   // Fields that would drive the replay.
   bool bad = false;
   auto implausible = [&](const std::string &msg) {
-    r->diags.Add(DiagCode::Implausible, Severity::Error, where + ": " + msg,
-                 r->address);
+    r->diags.Add(DiagCode::Implausible, Severity::Error, where + ": " + msg, r->address);
     bad = true;
   };
   if (it_b > 63) {
@@ -199,8 +187,8 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
     return;
   }
   if (it_b > h_b)
-    implausible("B = " + std::to_string(it_b) +
-                " > map B = " + std::to_string(h_b) + " (maps never shrink)");
+    implausible("B = " + std::to_string(it_b) + " > map B = " + std::to_string(h_b) +
+                " (maps never shrink)");
   const uint64_t nb = uint64_t(1) << it_b;
   if (offset >= kBucketCnt)
     implausible("offset = " + std::to_string(offset) + " > 7");
@@ -209,17 +197,17 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
   if (get("wrapped") > 1)
     implausible("wrapped = " + std::to_string(get("wrapped")) + " is not a bool");
   if (start >= nb)
-    implausible("startBucket = " + std::to_string(start) +
-                " out of range for " + std::to_string(nb) + " buckets");
-  if (bucket >= nb)
-    implausible("bucket = " + std::to_string(bucket) + " out of range for " +
+    implausible("startBucket = " + std::to_string(start) + " out of range for " +
                 std::to_string(nb) + " buckets");
+  if (bucket >= nb)
+    implausible("bucket = " + std::to_string(bucket) + " out of range for " + std::to_string(nb) +
+                " buckets");
   if (itb == 0 || itb % 8 != 0)
     implausible("buckets = " + Hex(itb) + " is nil or not 8-byte aligned");
   const uint64_t check_bucket = get("checkBucket");
   if (check_bucket != ~uint64_t(0) && check_bucket >= nb)
-    implausible("checkBucket = " + std::to_string(check_bucket) + " is neither noCheck nor one of " +
-                std::to_string(nb) + " buckets");
+    implausible("checkBucket = " + std::to_string(check_bucket) +
+                " is neither noCheck nor one of " + std::to_string(nb) + " buckets");
   for (const char *f : {"overflow", "oldoverflow"}) {
     const uint64_t p = get(f);
     if (p % 8 != 0)
@@ -242,8 +230,7 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
   if (r->finished && (get("elem") != 0 || !wrapped)) {
     r->diags.Add(DiagCode::Inconsistent, Severity::Error,
                  where + ": key is nil but elem = " + Hex(get("elem")) +
-                     ", wrapped = " + (wrapped ? "true" : "false") +
-                     ": not a finished iteration",
+                     ", wrapped = " + (wrapped ? "true" : "false") + ": not a finished iteration",
                  r->address);
     return;
   }
@@ -257,8 +244,8 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
     return;
   }
   if (bptr == 0) {
-    r->diags.Add(DiagCode::Inconsistent, Severity::Error,
-                 where + ": key is set but bptr is nil", r->address);
+    r->diags.Add(DiagCode::Inconsistent, Severity::Error, where + ": key is set but bptr is nil",
+                 r->address);
     return;
   }
   // mapiternext returns slot (i-1 + offset) & 7 of bptr and leaves it.key on it
@@ -286,16 +273,15 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
     if (known && get("elem") != ewant)
       r->diags.Add(DiagCode::Inconsistent,
                    r->relation == "current" ? Severity::Error : Severity::Warning,
-                   where + ": elem = " + Hex(get("elem")) + " is not slot " +
-                       std::to_string(slot) + " of bptr " + Hex(bptr) + " (" + Hex(ewant) + ")",
+                   where + ": elem = " + Hex(get("elem")) + " is not slot " + std::to_string(slot) +
+                       " of bptr " + Hex(bptr) + " (" + Hex(ewant) + ")",
                    r->address);
   }
   // bucket was advanced past the bucket bptr belongs to (mapiternext).
   const uint64_t cur = (bucket + nb - 1) & (nb - 1);
   if (wrapped != (bucket <= start))
     r->diags.Add(DiagCode::Inconsistent, Severity::Warning,
-                 where +
-                     ": wrapped = " + std::string(wrapped ? "true" : "false") +
+                 where + ": wrapped = " + std::string(wrapped ? "true" : "false") +
                      " but bucket = " + std::to_string(bucket) +
                      ", startBucket = " + std::to_string(start),
                  r->address);
@@ -315,8 +301,7 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
   if (during_grow)
     oldmask = same_size ? nb - 1 : nb / 2 - 1;
   uint64_t certain = 0, uncertain = 0, evacuated = 0;
-  std::unordered_map<uint64_t, std::pair<int, uint64_t>>
-      split; // ob -> (twins, n)
+  std::unordered_map<uint64_t, std::pair<int, uint64_t>> split; // ob -> (twins, n)
   // The chain the iterator read for new bucket x, and whether its entries
   // are split with the twin by hash (checkBucket, doubling grow).
   auto source = [&](uint64_t x, bool *filtered, std::string *at) {
@@ -367,18 +352,16 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
     return;
   if (!cc.found_stop) {
     // bptr may be in the other array (the evacuation state changed since).
-    const uint64_t alt = b == itb + cur * bs && during_grow
-                             ? hob + (cur & oldmask) * bs
-                             : itb + cur * bs;
+    const uint64_t alt =
+        b == itb + cur * bs && during_grow ? hob + (cur & oldmask) * bs : itb + cur * bs;
     if (alt != b) {
       cc = rp.Count(alt, "bucket " + std::to_string(cur), bptr, i, offset);
       filtered = during_grow && !same_size && alt != itb + cur * bs;
     }
     if (!cc.ok || !cc.found_stop) {
       r->diags.Add(DiagCode::Inconsistent, Severity::Error,
-                   where + ": bptr = " + Hex(bptr) +
-                       " is not in the chain of bucket " + std::to_string(cur) +
-                       " of " + Hex(itb),
+                   where + ": bptr = " + Hex(bptr) + " is not in the chain of bucket " +
+                       std::to_string(cur) + " of " + Hex(itb),
                    bptr);
       return;
     }
@@ -392,8 +375,7 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
   if (r->relation == "stale")
     why.push_back(r->reason);
   if (uncertain)
-    why.push_back("iterator started during a doubling grow: " +
-                  std::to_string(uncertain) +
+    why.push_back("iterator started during a doubling grow: " + std::to_string(uncertain) +
                   " entries of unevacuated old buckets are split between X "
                   "and Y by hash, which is not computed");
   if (evacuated)

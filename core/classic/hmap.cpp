@@ -47,8 +47,8 @@ std::vector<std::string> FlagNames(uint8_t flags) {
   return names;
 }
 
-bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
-                MapHeader *out, DiagnosticSink &sink) {
+bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr, MapHeader *out,
+                DiagnosticSink &sink) {
   std::string where;
   switch (detail::ReadHeaderFields(mem, layout.classic.hmap, MapImpl::Classic, "hmap", addr, out,
                                    sink, &where)) {
@@ -75,67 +75,54 @@ bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
 
   if (int64_t(count) < 0)
     sink.Add(DiagCode::Implausible, Severity::Error,
-             where + ": count = " + std::to_string(int64_t(count)) +
-                 " is negative",
-             addr);
+             where + ": count = " + std::to_string(int64_t(count)) + " is negative", addr);
   if (b > 63) {
-    sink.Add(DiagCode::Implausible, Severity::Error,
-             where + ": B = " + std::to_string(b) + " > 63", addr);
-  } else if (b <= 58 && int64_t(count) > 0 &&
-             count > 13 * (uint64_t(1) << b) + kBucketCnt) {
+    sink.Add(DiagCode::Implausible, Severity::Error, where + ": B = " + std::to_string(b) + " > 63",
+             addr);
+  } else if (b <= 58 && int64_t(count) > 0 && count > 13 * (uint64_t(1) << b) + kBucketCnt) {
     // The load factor is 6.5 per bucket; twice that is well past any map the
     // runtime would leave ungrown.
     sink.Add(DiagCode::Implausible, Severity::Warning,
-             where + ": count = " + std::to_string(count) +
-                 " is implausible for B = " + std::to_string(b) + " (" +
-                 std::to_string(uint64_t(1) << b) + " buckets)",
+             where + ": count = " + std::to_string(count) + " is implausible for B = " +
+                 std::to_string(b) + " (" + std::to_string(uint64_t(1) << b) + " buckets)",
              addr);
   }
   if (buckets % 8 != 0)
     sink.Add(DiagCode::Implausible, Severity::Error,
-             where + ": buckets = " + Hex(buckets) + " is not 8-byte aligned",
-             buckets);
+             where + ": buckets = " + Hex(buckets) + " is not 8-byte aligned", buckets);
   // B claims 2^B buckets: they must exist before anything walks them.
   if (b <= 63 && buckets != 0 && buckets % 8 == 0 && layout.classic.bucket_size > 0) {
     const uint64_t nb = uint64_t(1) << b;
-    const uint64_t present =
-        detail::ElementsPresent(mem, buckets, nb, layout.classic.bucket_size);
+    const uint64_t present = detail::ElementsPresent(mem, buckets, nb, layout.classic.bucket_size);
     out->buckets_present = present;
     if (present < nb)
       sink.Add(DiagCode::Implausible, Severity::Error,
                where + ": B = " + std::to_string(b) + " claims " + std::to_string(nb) +
-                   " buckets of " + std::to_string(layout.classic.bucket_size) +
-                   " bytes at " + Hex(buckets) + ", but only " + std::to_string(present) +
+                   " buckets of " + std::to_string(layout.classic.bucket_size) + " bytes at " +
+                   Hex(buckets) + ", but only " + std::to_string(present) +
                    " are in readable memory; walks cover those",
                buckets);
   }
   if (oldbuckets % 8 != 0)
     sink.Add(DiagCode::Implausible, Severity::Error,
-             where + ": oldbuckets = " + Hex(oldbuckets) +
-                 " is not 8-byte aligned",
-             oldbuckets);
+             where + ": oldbuckets = " + Hex(oldbuckets) + " is not 8-byte aligned", oldbuckets);
   if (int64_t(count) > 0 && buckets == 0)
     sink.Add(DiagCode::Implausible, Severity::Error,
-             where + ": count = " + std::to_string(count) +
-                 " but buckets is nil",
-             addr);
+             where + ": count = " + std::to_string(count) + " but buckets is nil", addr);
   if (oldbuckets != 0 && b <= 63) {
     const bool same_size = (flags & kFlagSameSizeGrow) != 0;
     if (!same_size && b == 0)
       sink.Add(DiagCode::Implausible, Severity::Error,
                where + ": doubling grow in progress with B = 0", addr);
-    const uint64_t nold =
-        same_size ? uint64_t(1) << b : (b == 0 ? 0 : uint64_t(1) << (b - 1));
+    const uint64_t nold = same_size ? uint64_t(1) << b : (b == 0 ? 0 : uint64_t(1) << (b - 1));
     if (out->Has("nevacuate") && out->Get("nevacuate") > nold)
       sink.Add(DiagCode::Implausible, Severity::Warning,
-               where +
-                   ": nevacuate = " + std::to_string(out->Get("nevacuate")) +
-                   " > " + std::to_string(nold) + " old buckets",
+               where + ": nevacuate = " + std::to_string(out->Get("nevacuate")) + " > " +
+                   std::to_string(nold) + " old buckets",
                addr);
   } else if (oldbuckets == 0 && (flags & kFlagSameSizeGrow)) {
     sink.Add(DiagCode::Inconsistent, Severity::Warning,
-             where + ": sameSizeGrow flag set but no grow is in progress",
-             addr);
+             where + ": sameSizeGrow flag set but no grow is in progress", addr);
   }
   return true;
 }
@@ -148,10 +135,9 @@ namespace {
 // for the X twin), otherwise from the new array; overflow chains are followed.
 class Cursor final : public BatchCursor {
 public:
-  Cursor(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
-         const Limits &limits)
-      : BatchCursor(limits), mem_(mem), layout_(layout),
-        c_(layout_.classic), limits_(limits), addr_(addr) {
+  Cursor(MemoryReader &mem, const MapLayout &layout, uint64_t addr, const Limits &limits)
+      : BatchCursor(limits), mem_(mem), layout_(layout), c_(layout_.classic), limits_(limits),
+        addr_(addr) {
     Open();
   }
 
@@ -170,9 +156,7 @@ private:
     for (const char *name : {"count", "flags", "B", "buckets", "oldbuckets"}) {
       if (!h.Has(name)) {
         diags_.Add(DiagCode::UnsupportedLayout, Severity::Error,
-                   "hmap at " + Hex(addr_) + ": layout has no field '" + name +
-                       "'",
-                   addr_);
+                   "hmap at " + Hex(addr_) + ": layout has no field '" + name + "'", addr_);
         done_ = true;
         return;
       }
@@ -200,9 +184,9 @@ private:
     walk_nb_ = h.buckets_present;
     if (walk_nb_ < nb_)
       diags_.Add(DiagCode::Unreadable, Severity::Error,
-                 (walk_nb_ + 1 == nb_ ? "bucket " + std::to_string(walk_nb_)
-                                      : "buckets " + std::to_string(walk_nb_) + "-" +
-                                            std::to_string(nb_ - 1)) +
+                 (walk_nb_ + 1 == nb_
+                      ? "bucket " + std::to_string(walk_nb_)
+                      : "buckets " + std::to_string(walk_nb_) + "-" + std::to_string(nb_ - 1)) +
                      " at " + Hex(buckets + walk_nb_ * bs) + ": unreadable",
                  buckets + walk_nb_ * bs);
     new_ = detail::ArrayReader(&mem_, buckets, nb_, bs);
@@ -218,18 +202,14 @@ private:
 
   bool GeometryOk() {
     const uint64_t bs = c_.bucket_size;
-    bool ok = bs > 0 && bs <= 64 * 1024 && c_.overflow_off + 8 <= bs &&
-              c_.keys_off >= kBucketCnt &&
+    bool ok = bs > 0 && bs <= 64 * 1024 && c_.overflow_off + 8 <= bs && c_.keys_off >= kBucketCnt &&
               c_.keys_off + kBucketCnt * c_.key_size <= bs &&
               c_.elems_off + kBucketCnt * c_.elem_size <= bs &&
-              (!c_.indirect_key || c_.key_size == 8) &&
-              (!c_.indirect_elem || c_.elem_size == 8);
+              (!c_.indirect_key || c_.key_size == 8) && (!c_.indirect_elem || c_.elem_size == 8);
     if (!ok)
       diags_.Add(DiagCode::UnsupportedLayout, Severity::Error,
-                 "hmap at " + Hex(addr_) +
-                     ": bucket layout is not usable (size " +
-                     std::to_string(bs) + ", overflow at " +
-                     std::to_string(c_.overflow_off) + ")",
+                 "hmap at " + Hex(addr_) + ": bucket layout is not usable (size " +
+                     std::to_string(bs) + ", overflow at " + std::to_string(c_.overflow_off) + ")",
                  addr_);
     return ok;
   }
@@ -248,8 +228,8 @@ private:
     // Every bucket index counts, readable or not, so that a huge B over an
     // unreadable array is still bounded.
     if (++buckets_seen_ > limits_.max_buckets) {
-      Stop("stopped after " + std::to_string(limits_.max_buckets) +
-               " buckets (limit) at bucket " + std::to_string(i),
+      Stop("stopped after " + std::to_string(limits_.max_buckets) + " buckets (limit) at bucket " +
+               std::to_string(i),
            new_.AddressOf(i));
       return;
     }
@@ -263,8 +243,7 @@ private:
         old_run_.Flush(diags_);
         if (!Evacuated(ob[0])) {
           if (i == oi) // the Y twin (i != oi) shares this old bucket
-            WalkChain(ob, old_.AddressOf(oi),
-                      "oldbucket " + std::to_string(oi));
+            WalkChain(ob, old_.AddressOf(oi), "oldbucket " + std::to_string(oi));
           return;
         }
       }
@@ -284,8 +263,7 @@ private:
     std::string loc = where;
     for (uint64_t depth = 0;;) {
       if (depth > 0 && ++buckets_seen_ > limits_.max_buckets) {
-        Stop("stopped after " + std::to_string(limits_.max_buckets) +
-                 " buckets (limit) at " + loc,
+        Stop("stopped after " + std::to_string(limits_.max_buckets) + " buckets (limit) at " + loc,
              baddr);
         return;
       }
@@ -299,16 +277,14 @@ private:
       if (depth > limits_.max_chain) {
         truncated_ = true;
         diags_.Add(DiagCode::Truncated, Severity::Warning,
-                   where + ": overflow chain longer than " +
-                       std::to_string(limits_.max_chain) + " buckets (limit)",
+                   where + ": overflow chain longer than " + std::to_string(limits_.max_chain) +
+                       " buckets (limit)",
                    ovf);
         return;
       }
       if (ovf % 8 != 0) {
         diags_.Add(DiagCode::Implausible, Severity::Error,
-                   loc + ": overflow pointer " + Hex(ovf) +
-                       " is not 8-byte aligned",
-                   baddr);
+                   loc + ": overflow pointer " + Hex(ovf) + " is not 8-byte aligned", baddr);
         return;
       }
       if (chain_.count(ovf)) {
@@ -325,23 +301,19 @@ private:
       }
       if (new_.Contains(ovf) || (have_old_ && old_.Contains(ovf))) {
         diags_.Add(DiagCode::Implausible, Severity::Error,
-                   next + ": overflow pointer " + Hex(ovf) +
-                       " points into a bucket array",
-                   ovf);
+                   next + ": overflow pointer " + Hex(ovf) + " points into a bucket array", ovf);
         return;
       }
       if (!all_overflow_.insert(ovf).second) {
         diags_.Add(DiagCode::Inconsistent, Severity::Error,
-                   next + ": overflow bucket " + Hex(ovf) +
-                       " is shared with another chain",
-                   ovf);
+                   next + ": overflow bucket " + Hex(ovf) + " is shared with another chain", ovf);
         return;
       }
       chain_.insert(ovf);
       ovf_buf_.resize(c_.bucket_size);
       if (!mem_.ReadExact(ovf, ovf_buf_.data(), ovf_buf_.size())) {
-        diags_.Add(DiagCode::Unreadable, Severity::Error,
-                   next + " at " + Hex(ovf) + ": unreadable", ovf);
+        diags_.Add(DiagCode::Unreadable, Severity::Error, next + " at " + Hex(ovf) + ": unreadable",
+                   ovf);
         return;
       }
       b = ovf_buf_.data();
@@ -393,8 +365,7 @@ private:
     old_run_.Flush(diags_);
     new_run_.Flush(diags_);
     if (!truncated_ && found_ != count_)
-      diags_.Add(DiagCode::Inconsistent,
-                 writing_ ? Severity::Warning : Severity::Error,
+      diags_.Add(DiagCode::Inconsistent, writing_ ? Severity::Warning : Severity::Error,
                  "hmap at " + Hex(addr_) + ": found " + std::to_string(found_) +
                      " entries but count = " + std::to_string(count_),
                  addr_);
@@ -423,8 +394,7 @@ private:
 
 } // namespace
 
-std::unique_ptr<EntryCursor> OpenEntries(MemoryReader &mem,
-                                         const MapLayout &layout, uint64_t addr,
+std::unique_ptr<EntryCursor> OpenEntries(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
                                          const Limits &limits) {
   return std::make_unique<Cursor>(mem, layout, addr, limits);
 }

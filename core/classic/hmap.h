@@ -32,9 +32,7 @@ constexpr uint8_t kFlagSameSizeGrow = 8;
 std::vector<std::string> FlagNames(uint8_t flags);
 
 // True when tophash[0] marks a bucket as evacuated (runtime.evacuated).
-inline bool Evacuated(uint8_t tophash0) {
-  return tophash0 > kEmptyOne && tophash0 < kMinTopHash;
-}
+inline bool Evacuated(uint8_t tophash0) { return tophash0 > kEmptyOne && tophash0 < kMinTopHash; }
 
 // True when p lies inside the hmap at `hmap` (an overflow or bucket pointer
 // aimed at the header itself).
@@ -45,11 +43,10 @@ bool PointsIntoHmap(uint64_t p, uint64_t hmap, uint64_t hmap_size);
 void FullAfterEmptyRest(const uint8_t *b, uint64_t baddr, const std::string &loc, uint64_t j,
                         DiagnosticSink &sink);
 
-bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
-                MapHeader *out, DiagnosticSink &sink);
+bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr, MapHeader *out,
+                DiagnosticSink &sink);
 
-std::unique_ptr<EntryCursor> OpenEntries(MemoryReader &mem,
-                                         const MapLayout &layout, uint64_t addr,
+std::unique_ptr<EntryCursor> OpenEntries(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
                                          const Limits &limits);
 
 } // namespace gomap::classic

@@ -29,10 +29,9 @@ const char *TophashName(uint8_t t) {
 
 class Walker {
 public:
-  Walker(MemoryReader &mem, const MapLayout &layout, const Limits &limits,
-         MapLayoutReport *out)
-      : mem_(mem), c_(layout.classic), limits_(limits), out_(out),
-        r_(out->classic), sink_(out->diags) {}
+  Walker(MemoryReader &mem, const MapLayout &layout, const Limits &limits, MapLayoutReport *out)
+      : mem_(mem), c_(layout.classic), limits_(limits), out_(out), r_(out->classic),
+        sink_(out->diags) {}
 
   void Run() {
     const MapHeader &h = out_->header;
@@ -56,27 +55,25 @@ public:
     }
     auto held = [&](const char *role, uint64_t addr, uint64_t n, bool old) {
       if (addr != 0)
-        out_->pointers.push_back(HeldPointer{role, std::string("hmap.") + role,
-                                             addr, n * c_.bucket_size, true, 0,
-                                             old, false});
+        out_->pointers.push_back(HeldPointer{role, std::string("hmap.") + role, addr,
+                                             n * c_.bucket_size, true, 0, old, false});
     };
     held("buckets", buckets, nb, false);
     if (r_.growing)
       held("oldbuckets", oldbuckets, r_.old_count, true);
     if (r_.extra != 0)
-      out_->pointers.push_back(HeldPointer{"extra", "hmap.extra", r_.extra, 24,
-                                           true, 0, false, false});
+      out_->pointers.push_back(
+          HeldPointer{"extra", "hmap.extra", r_.extra, 24, true, 0, false, false});
     if (buckets != 0 && buckets % 8 == 0) {
       new_ = detail::ArrayReader(&mem_, buckets, nb, c_.bucket_size);
       // Only the buckets in readable memory (ReadHeader reports a shortfall).
       WalkArray(new_, std::max<uint64_t>(1, h.buckets_present), /*old=*/false);
     }
     if (r_.growing) {
-      old_ =
-          detail::ArrayReader(&mem_, oldbuckets, r_.old_count, c_.bucket_size);
-      WalkArray(old_, std::max<uint64_t>(1, detail::ElementsPresent(mem_, oldbuckets,
-                                                                    r_.old_count,
-                                                                    c_.bucket_size)),
+      old_ = detail::ArrayReader(&mem_, oldbuckets, r_.old_count, c_.bucket_size);
+      WalkArray(old_,
+                std::max<uint64_t>(
+                    1, detail::ElementsPresent(mem_, oldbuckets, r_.old_count, c_.bucket_size)),
                 /*old=*/true);
       CheckNevacuate();
     }
@@ -85,12 +82,10 @@ public:
 private:
   bool GeometryOk() {
     const uint64_t bs = c_.bucket_size;
-    bool ok = bs > 0 && bs <= 64 * 1024 && c_.overflow_off + 8 <= bs &&
-              c_.keys_off >= kBucketCnt;
+    bool ok = bs > 0 && bs <= 64 * 1024 && c_.overflow_off + 8 <= bs && c_.keys_off >= kBucketCnt;
     if (!ok)
       sink_.Add(DiagCode::UnsupportedLayout, Severity::Error,
-                "hmap at " + Hex(out_->header.address) +
-                    ": bucket layout is not usable (size " +
+                "hmap at " + Hex(out_->header.address) + ": bucket layout is not usable (size " +
                     std::to_string(bs) + ")",
                 out_->header.address);
     return ok;
@@ -130,8 +125,7 @@ private:
       if (++seen_ > limits_.max_buckets) {
         out_->truncated = true;
         sink_.Add(DiagCode::Truncated, Severity::Warning,
-                  "stopped after " + std::to_string(limits_.max_buckets) +
-                      " buckets (limit) at " +
+                  "stopped after " + std::to_string(limits_.max_buckets) + " buckets (limit) at " +
                       (old ? "oldbucket " : "bucket ") + std::to_string(i),
                   arr.AddressOf(i));
         break;
@@ -183,16 +177,14 @@ private:
       if (depth > limits_.max_chain || ++seen_ > limits_.max_buckets) {
         out_->truncated = true;
         sink_.Add(DiagCode::Truncated, Severity::Warning,
-                  where + ": overflow chain cut at " +
-                      std::to_string(depth - 1) + " buckets (limit)",
+                  where + ": overflow chain cut at " + std::to_string(depth - 1) +
+                      " buckets (limit)",
                   ovf);
         return;
       }
       if (ovf % 8 != 0) {
         sink_.Add(DiagCode::Implausible, Severity::Error,
-                  loc + ": overflow pointer " + Hex(ovf) +
-                      " is not 8-byte aligned",
-                  addr);
+                  loc + ": overflow pointer " + Hex(ovf) + " is not 8-byte aligned", addr);
         return;
       }
       if (!chain.insert(ovf).second) {
@@ -202,9 +194,7 @@ private:
       }
       if (new_.Contains(ovf) || old_.Contains(ovf)) {
         sink_.Add(DiagCode::Implausible, Severity::Error,
-                  next + ": overflow pointer " + Hex(ovf) +
-                      " points into a bucket array",
-                  ovf);
+                  next + ": overflow pointer " + Hex(ovf) + " points into a bucket array", ovf);
         return;
       }
       if (PointsIntoHmap(ovf, out_->header.address, c_.hmap.size)) {
@@ -216,12 +206,12 @@ private:
       }
       // Preallocated overflow buckets sit inside a bucket array (makeBucketArray),
       // others are objects of their own (newoverflow): a bucket either way.
-      out_->pointers.push_back(HeldPointer{"overflow", next, ovf, c_.bucket_size,
-                                           false, c_.bucket_size, old, false});
+      out_->pointers.push_back(
+          HeldPointer{"overflow", next, ovf, c_.bucket_size, false, c_.bucket_size, old, false});
       buf_.resize(c_.bucket_size);
       if (!mem_.ReadExact(ovf, buf_.data(), buf_.size())) {
-        sink_.Add(DiagCode::Unreadable, Severity::Error,
-                  next + " at " + Hex(ovf) + ": unreadable", ovf);
+        sink_.Add(DiagCode::Unreadable, Severity::Error, next + " at " + Hex(ovf) + ": unreadable",
+                  ovf);
         return;
       }
       ++cb.overflow;
@@ -233,8 +223,7 @@ private:
 
   // Counts one bucket's tophash states and checks them against the bucket's
   // role: evacuation markers only in old buckets, and there all-or-nothing.
-  void Count(const uint8_t *b, uint64_t addr, const std::string &loc,
-             ClassicBucket &cb, bool old) {
+  void Count(const uint8_t *b, uint64_t addr, const std::string &loc, ClassicBucket &cb, bool old) {
     TophashCounts &t = cb.tophash;
     bool reported = false, rest_seen = false;
     for (uint64_t j = 0; j < kBucketCnt; ++j) {
@@ -265,9 +254,7 @@ private:
         if (old && cb.evacuated && !reported) {
           reported = true;
           sink_.Add(DiagCode::Inconsistent, Severity::Error,
-                    at + ": live tophash " + Hex(th) +
-                        " in an evacuated old bucket",
-                    addr + j);
+                    at + ": live tophash " + Hex(th) + " in an evacuated old bucket", addr + j);
         }
         continue;
       }
@@ -277,25 +264,20 @@ private:
       if (!old) {
         reported = true;
         sink_.Add(DiagCode::Inconsistent, Severity::Error,
-                  at + ": tophash " + std::to_string(th) + " (" +
-                      TophashName(th) + ") " +
-                      (r_.growing ? "in the new bucket array"
-                                  : "but no grow is in progress"),
+                  at + ": tophash " + std::to_string(th) + " (" + TophashName(th) + ") " +
+                      (r_.growing ? "in the new bucket array" : "but no grow is in progress"),
                   addr + j);
       } else if (!cb.evacuated) {
         reported = true;
         sink_.Add(DiagCode::Inconsistent, Severity::Error,
-                  at + ": tophash " + std::to_string(th) + " (" +
-                      TophashName(th) +
+                  at + ": tophash " + std::to_string(th) + " (" + TophashName(th) +
                       ") in an old bucket whose tophash[0] says it is not "
                       "evacuated",
                   addr + j);
       } else if (th == kEvacuatedY && r_.same_size) {
         reported = true;
         sink_.Add(DiagCode::Inconsistent, Severity::Error,
-                  at +
-                      ": evacuatedY in a same-size grow (entries only go to X)",
-                  addr + j);
+                  at + ": evacuatedY in a same-size grow (entries only go to X)", addr + j);
       }
     }
   }
@@ -332,8 +314,8 @@ private:
 
 } // namespace
 
-void WalkLayout(MemoryReader &mem, const MapLayout &layout,
-                const Limits &limits, MapLayoutReport *out) {
+void WalkLayout(MemoryReader &mem, const MapLayout &layout, const Limits &limits,
+                MapLayoutReport *out) {
   Walker(mem, layout, limits, out).Run();
 }
 

@@ -48,9 +48,8 @@ FieldLoc F(uint64_t off, uint64_t size) { return FieldLoc{off, size, true}; }
 void SetReadSize(HeapLayout *l) {
   uint64_t end = 0;
   for (const FieldLoc *f :
-       {&l->start_addr, &l->npages, &l->freeindex, &l->nelems, &l->alloc_cache,
-        &l->alloc_bits, &l->gcmark_bits, &l->sweepgen, &l->spanclass,
-        &l->state, &l->elemsize})
+       {&l->start_addr, &l->npages, &l->freeindex, &l->nelems, &l->alloc_cache, &l->alloc_bits,
+        &l->gcmark_bits, &l->sweepgen, &l->spanclass, &l->state, &l->elemsize})
     end = std::max(end, f->offset + f->size);
   l->span_read_size = end;
 }
@@ -89,10 +88,8 @@ const char *PtrClassName(PtrClass c) {
   return "?";
 }
 
-std::optional<HeapLayout> HeapLayoutFromTypes(const Type *mheap,
-                                              const Type *heap_arena,
-                                              const Type *mspan,
-                                              std::string *error) {
+std::optional<HeapLayout> HeapLayoutFromTypes(const Type *mheap, const Type *heap_arena,
+                                              const Type *mspan, std::string *error) {
   if (!mheap || !heap_arena || !mspan || mheap->kind != Kind::Struct ||
       heap_arena->kind != Kind::Struct || mspan->kind != Kind::Struct) {
     *error = "the binary's DWARF lacks runtime.mheap, runtime.heapArena or "
@@ -105,10 +102,10 @@ std::optional<HeapLayout> HeapLayoutFromTypes(const Type *mheap,
   // arenas [1 << arenaL1Bits]*[1 << arenaL2Bits]*heapArena
   const Field *arenas = mheap->FindField("arenas");
   const Field *spans = heap_arena->FindField("spans");
-  if (!l.mheap_sweepgen.ok || !arenas || !arenas->type ||
-      arenas->type->kind != Kind::Array || !arenas->type->elem ||
-      !arenas->type->elem->elem || arenas->type->elem->elem->kind != Kind::Array ||
-      !spans || !spans->type || spans->type->kind != Kind::Array) {
+  if (!l.mheap_sweepgen.ok || !arenas || !arenas->type || arenas->type->kind != Kind::Array ||
+      !arenas->type->elem || !arenas->type->elem->elem ||
+      arenas->type->elem->elem->kind != Kind::Array || !spans || !spans->type ||
+      spans->type->kind != Kind::Array) {
     *error = "runtime.mheap lacks sweepgen/arenas or runtime.heapArena lacks "
              "spans in DWARF";
     return std::nullopt;
@@ -131,9 +128,8 @@ std::optional<HeapLayout> HeapLayoutFromTypes(const Type *mheap,
   l.state = Locate(mspan, {"state.s.value", "state.s", "state"});
   l.elemsize = Locate(mspan, {"elemsize"});
   l.malloc_header = mspan->FindField("largeType") != nullptr;
-  for (const FieldLoc *f :
-       {&l.start_addr, &l.npages, &l.freeindex, &l.nelems, &l.alloc_bits,
-        &l.gcmark_bits, &l.sweepgen, &l.spanclass, &l.state, &l.elemsize})
+  for (const FieldLoc *f : {&l.start_addr, &l.npages, &l.freeindex, &l.nelems, &l.alloc_bits,
+                            &l.gcmark_bits, &l.sweepgen, &l.spanclass, &l.state, &l.elemsize})
     if (!f->ok) {
       *error = "runtime.mspan in DWARF lacks a field the heap model reads";
       return std::nullopt;
@@ -147,8 +143,7 @@ std::optional<HeapLayout> HeapLayoutFromTypes(const Type *mheap,
 }
 
 // Made with scripts/heap_layout.go from each release's DWARF (linux/amd64).
-std::optional<HeapLayout> BuiltinHeapLayout(const GoVersion &v,
-                                            std::string *error) {
+std::optional<HeapLayout> BuiltinHeapLayout(const GoVersion &v, std::string *error) {
   if (!v.Known() || v.major != 1 || v.minor < 19 || v.minor > 27) {
     *error = "no built-in heap layout for " + (v.raw.empty() ? "?" : v.raw);
     return std::nullopt;
@@ -160,8 +155,7 @@ std::optional<HeapLayout> BuiltinHeapLayout(const GoVersion &v,
     uint64_t sweepgen, arenas, spans;
     // mspan: freeindex/nelems size, allocCache, allocBits, gcmarkBits,
     // sweepgen, spanclass, state, elemsize
-    uint64_t idx_size, freeindex, nelems, cache, bits, mark, sg, cls, state,
-        elemsize;
+    uint64_t idx_size, freeindex, nelems, cache, bits, mark, sg, cls, state, elemsize;
   };
   // BACKCOMPAT(go1.21): freeindex/nelems are uintptr before go1.22.
   static const Row rows[] = {
@@ -202,10 +196,8 @@ std::optional<HeapLayout> BuiltinHeapLayout(const GoVersion &v,
   return l;
 }
 
-Mheap::Mheap(MemoryReader &mem, HeapLayout layout, uint64_t mheap_addr,
-             std::vector<Region> regions)
-    : mem_(mem), l_(std::move(layout)), addr_(mheap_addr),
-      regions_(std::move(regions)) {}
+Mheap::Mheap(MemoryReader &mem, HeapLayout layout, uint64_t mheap_addr, std::vector<Region> regions)
+    : mem_(mem), l_(std::move(layout)), addr_(mheap_addr), regions_(std::move(regions)) {}
 
 bool Mheap::Load() {
   if (addr_ == 0) {
@@ -214,8 +206,7 @@ bool Mheap::Load() {
   }
   uint64_t sg = 0;
   if (!mem_.ReadUint(addr_ + l_.mheap_sweepgen.offset, 4, &sg)) {
-    error_ = "runtime.mheap_.sweepgen at " +
-             Hex(addr_ + l_.mheap_sweepgen.offset) + ": unreadable";
+    error_ = "runtime.mheap_.sweepgen at " + Hex(addr_ + l_.mheap_sweepgen.offset) + ": unreadable";
     return false;
   }
   sweepgen_ = uint32_t(sg);
@@ -224,10 +215,8 @@ bool Mheap::Load() {
     return false;
   }
   l1_.assign(l_.arena_l1, 0);
-  if (!mem_.ReadExact(addr_ + l_.mheap_arenas.offset, l1_.data(),
-                      l1_.size() * 8)) {
-    error_ = "runtime.mheap_.arenas at " +
-             Hex(addr_ + l_.mheap_arenas.offset) + ": unreadable";
+  if (!mem_.ReadExact(addr_ + l_.mheap_arenas.offset, l1_.data(), l1_.size() * 8)) {
+    error_ = "runtime.mheap_.arenas at " + Hex(addr_ + l_.mheap_arenas.offset) + ": unreadable";
     return false;
   }
   ok_ = true;
@@ -317,15 +306,11 @@ PointerInfo Mheap::ClassifyPointer(uint64_t addr) {
   const uint64_t ri = (addr - l_.arena_base_offset) / l_.ArenaBytes();
   const uint64_t i1 = ri / l_.arena_l2, i2 = ri % l_.arena_l2;
   // Coordinates for messages only (built when one is needed).
-  auto coord = [&] {
-    return "arena [" + std::to_string(i1) + "][" + std::to_string(i2) + "]";
-  };
+  auto coord = [&] { return "arena [" + std::to_string(i1) + "][" + std::to_string(i2) + "]"; };
   if (i1 >= l1_.size())
-    return outside("outside the heap's address space (" + coord() + ")",
-                   PtrClass::NotHeap);
+    return outside("outside the heap's address space (" + coord() + ")", PtrClass::NotHeap);
   if (l1_[i1] == 0)
-    return outside("not in a heap arena (mheap_.arenas[" + std::to_string(i1) +
-                       "] is nil)",
+    return outside("not in a heap arena (mheap_.arenas[" + std::to_string(i1) + "] is nil)",
                    PtrClass::NotHeap);
   uint64_t ha = 0;
   if (auto it = arena_ptr_.find(ri); it != arena_ptr_.end()) {
@@ -333,27 +318,25 @@ PointerInfo Mheap::ClassifyPointer(uint64_t addr) {
   } else {
     const uint64_t slot = l1_[i1] + i2 * 8;
     if (!mem_.ReadPtr(slot, &ha))
-      return outside(coord() + ": entry at " + Hex(slot) + " unreadable",
-                     PtrClass::Unreadable);
+      return outside(coord() + ": entry at " + Hex(slot) + " unreadable", PtrClass::Unreadable);
     arena_ptr_[ri] = ha;
   }
   if (ha == 0)
-    return outside("not in a heap arena (" + coord() + " is nil)",
-                   PtrClass::NotHeap);
+    return outside("not in a heap arena (" + coord() + " is nil)", PtrClass::NotHeap);
   // spanOf: ha.spans[(p / pageSize) % pagesPerArena]
   const uint64_t page = (addr / l_.page_size) % l_.pages_per_arena;
   const uint64_t entry = ha + l_.arena_spans.offset + page * 8;
   uint64_t sp = 0;
   if (!mem_.ReadPtr(entry, &sp)) {
     p.cls = PtrClass::Unreadable;
-    p.detail = coord() + " heapArena " + Hex(ha) + " spans[" +
-               std::to_string(page) + "] at " + Hex(entry) + ": unreadable";
+    p.detail = coord() + " heapArena " + Hex(ha) + " spans[" + std::to_string(page) + "] at " +
+               Hex(entry) + ": unreadable";
     return p;
   }
   if (sp == 0) {
     p.cls = PtrClass::FreePages;
-    p.detail = "heap page never used by a span (" + coord() + " spans[" +
-               std::to_string(page) + "] is nil)";
+    p.detail = "heap page never used by a span (" + coord() + " spans[" + std::to_string(page) +
+               "] is nil)";
     return p;
   }
   std::string why;
@@ -372,31 +355,26 @@ PointerInfo Mheap::ClassifyPointer(uint64_t addr) {
     p.detail = "in manual span " + Hex(sp) + " (stack memory)";
     return p;
   }
-  if (s.state != kSpanInUse || addr < s.base || addr >= end ||
-      s.npages == 0) {
+  if (s.state != kSpanInUse || addr < s.base || addr >= end || s.npages == 0) {
     p.cls = PtrClass::FreePages;
-    p.detail = "span " + Hex(sp) + " " + SpanStateName(s.state) + " [" +
-               Hex(s.base) + ", " + Hex(end) + ")" +
-               (s.state == kSpanInUse ? " does not cover it" : " not in use");
+    p.detail = "span " + Hex(sp) + " " + SpanStateName(s.state) + " [" + Hex(s.base) + ", " +
+               Hex(end) + ")" + (s.state == kSpanInUse ? " does not cover it" : " not in use");
     return p;
   }
   // An in-use span: plausible geometry before it drives the slot math.
   if (s.npages > l_.pages_per_arena * 1024 || s.elemsize == 0 ||
-      s.elemsize > s.npages * l_.page_size ||
-      s.nelems > s.npages * l_.page_size / s.elemsize || s.nelems == 0) {
+      s.elemsize > s.npages * l_.page_size || s.nelems > s.npages * l_.page_size / s.elemsize ||
+      s.nelems == 0) {
     p.cls = PtrClass::Unreadable;
-    p.detail = "span " + Hex(sp) + ": implausible npages " +
-               std::to_string(s.npages) + " elemsize " +
-               std::to_string(s.elemsize) + " nelems " +
-               std::to_string(s.nelems);
+    p.detail = "span " + Hex(sp) + ": implausible npages " + std::to_string(s.npages) +
+               " elemsize " + std::to_string(s.elemsize) + " nelems " + std::to_string(s.nelems);
     return p;
   }
   p.cls = PtrClass::Object;
   p.index = (addr - s.base) / s.elemsize;
   p.object = s.base + p.index * s.elemsize;
   // mallocgc: !noscan && !heapBitsInSpan(size) in a small size class.
-  if (l_.malloc_header && (s.spanclass & 1) == 0 && (s.spanclass >> 1) != 0 &&
-      s.elemsize > 512)
+  if (l_.malloc_header && (s.spanclass & 1) == 0 && (s.spanclass >> 1) != 0 && s.elemsize > 512)
     p.header = 8;
   // mgcsweep.go: sweepgen == h-2 needs sweeping, h-1 being swept, h swept,
   // h+1 cached before sweep (needs sweeping), h+3 swept and cached.
@@ -413,13 +391,12 @@ PointerInfo Mheap::ClassifyPointer(uint64_t addr) {
   } else if (s.sweepgen == h + 3) {
     p.sweep = "swept, cached";
   } else {
-    p.sweep = "sweepgen " + std::to_string(s.sweepgen) + " vs mheap " +
-              std::to_string(h);
+    p.sweep = "sweepgen " + std::to_string(s.sweepgen) + " vs mheap " + std::to_string(h);
   }
   if (p.index >= s.nelems) {
     p.alloc = "free";
-    p.detail = "past the span's last object (slot " + std::to_string(p.index) +
-               " of " + std::to_string(s.nelems) + ")";
+    p.detail = "past the span's last object (slot " + std::to_string(p.index) + " of " +
+               std::to_string(s.nelems) + ")";
     return p;
   }
   bool set = false;
@@ -455,19 +432,17 @@ std::string Evidence(const PointerInfo &p) {
   case PtrClass::Unmapped:
   case PtrClass::Unreadable:
   case PtrClass::NotHeap:
-    return std::string(PtrClassName(p.cls)) +
-           (p.region.empty() ? "" : " (" + p.region + ")") + ": " + p.detail;
+    return std::string(PtrClassName(p.cls)) + (p.region.empty() ? "" : " (" + p.region + ")") +
+           ": " + p.detail;
   case PtrClass::FreePages:
     return "freed: " + p.detail;
   case PtrClass::Object:
     break;
   }
   const SpanInfo &sp = p.span;
-  s = "span " + Hex(sp.address) + " [" + Hex(sp.base) + ", " +
-      Hex(sp.base + sp.npages * 8192) + ") elemsize " +
-      std::to_string(sp.elemsize) + " " + SpanStateName(sp.state) + " " +
-      p.sweep + ", object " + Hex(p.object) + " slot " +
-      std::to_string(p.index) + " " + p.alloc;
+  s = "span " + Hex(sp.address) + " [" + Hex(sp.base) + ", " + Hex(sp.base + sp.npages * 8192) +
+      ") elemsize " + std::to_string(sp.elemsize) + " " + SpanStateName(sp.state) + " " + p.sweep +
+      ", object " + Hex(p.object) + " slot " + std::to_string(p.index) + " " + p.alloc;
   if (p.address != p.object)
     s += " (+" + std::to_string(p.address - p.object) + ")";
   if (p.header)
@@ -514,8 +489,7 @@ std::string Verdict(const PointerInfo &p, const Expect &e, std::string *why) {
     fits = false;
   // An object of another size class: bucket arrays are at most 1/16 bigger
   // than their buckets (preallocated overflow) plus size-class rounding.
-  if (e.base && e.size > 0 &&
-      room > e.size + e.size / 8 + e.size / 16 + 8192)
+  if (e.base && e.size > 0 && room > e.size + e.size / 8 + e.size / 16 + 8192)
     fits = false;
   return fits ? "fits" : "reused";
 }

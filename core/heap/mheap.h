@@ -27,15 +27,15 @@ namespace gomap::heap {
 struct HeapLayout {
   std::string source; // "DWARF" or "built-in go1.NN table"
   FieldLoc mheap_sweepgen, mheap_arenas;
-  uint64_t arena_l1 = 1;              // 1 << arenaL1Bits entries
-  uint64_t arena_l2 = uint64_t(1) << 22; // 1 << arenaL2Bits entries
+  uint64_t arena_l1 = 1;                              // 1 << arenaL1Bits entries
+  uint64_t arena_l2 = uint64_t(1) << 22;              // 1 << arenaL2Bits entries
   uint64_t arena_base_offset = 0xffff800000000000ull; // arenaBaseOffset, amd64
   uint64_t pages_per_arena = 8192;
   uint64_t page_size = 8192; // _PageSize
   FieldLoc arena_spans;      // heapArena.spans [pagesPerArena]*mspan
   uint64_t span_read_size = 0;
-  FieldLoc start_addr, npages, freeindex, nelems, alloc_cache, alloc_bits,
-      gcmark_bits, sweepgen, spanclass, state, elemsize; // in runtime.mspan
+  FieldLoc start_addr, npages, freeindex, nelems, alloc_cache, alloc_bits, gcmark_bits, sweepgen,
+      spanclass, state, elemsize; // in runtime.mspan
   // go1.22+ (allocation headers, mspan.largeType): a small object with
   // pointers whose size class is above 512 bytes starts with an 8-byte
   // malloc header; the Go pointer is base+8 (runtime/mbitmap.go).
@@ -46,14 +46,11 @@ struct HeapLayout {
 // From the binary's runtime.mheap, runtime.heapArena and runtime.mspan types
 // (the arena geometry from their array lengths). nullopt with *error when a
 // field is missing.
-std::optional<HeapLayout> HeapLayoutFromTypes(const Type *mheap,
-                                              const Type *heap_arena,
-                                              const Type *mspan,
-                                              std::string *error);
+std::optional<HeapLayout> HeapLayoutFromTypes(const Type *mheap, const Type *heap_arena,
+                                              const Type *mspan, std::string *error);
 // The built-in table (made from each release's DWARF with
 // scripts/heap_layout.go); nullopt outside go1.19-go1.27.
-std::optional<HeapLayout> BuiltinHeapLayout(const GoVersion &v,
-                                            std::string *error);
+std::optional<HeapLayout> BuiltinHeapLayout(const GoVersion &v, std::string *error);
 
 // An address range that is not heap: the binary's code and data sections,
 // goroutine stacks.
@@ -92,23 +89,21 @@ struct PointerInfo {
   PtrClass cls = PtrClass::Unreadable;
   std::string region; // NotHeap: "code", "global", "stack"
   std::string region_name;
-  SpanInfo span;      // FreePages (a span not in use), Object
+  SpanInfo span; // FreePages (a span not in use), Object
   bool has_span = false;
   uint64_t object = 0, index = 0; // Object: base and slot index
-  uint64_t header = 0; // Object: malloc header bytes before its data (0 or 8)
+  uint64_t header = 0;            // Object: malloc header bytes before its data (0 or 8)
   // Object: "allocated", "free" (swept span: allocBits/freeindex), or for an
   // unswept span (its allocBits are from the cycle before)
   // "unswept-marked" (marked live by the last GC) / "unswept-unmarked".
   std::string alloc;
-  std::string sweep; // "swept", "unswept", "being swept", "cached"...
+  std::string sweep;  // "swept", "unswept", "being swept", "cached"...
   std::string detail; // one line: why, with coordinates
   bool Allocated() const {
-    return cls == PtrClass::Object &&
-           (alloc == "allocated" || alloc == "unswept-marked");
+    return cls == PtrClass::Object && (alloc == "allocated" || alloc == "unswept-marked");
   }
   bool Freed() const {
-    return cls == PtrClass::FreePages ||
-           (cls == PtrClass::Object && alloc == "free");
+    return cls == PtrClass::FreePages || (cls == PtrClass::Object && alloc == "free");
   }
 };
 
@@ -116,8 +111,7 @@ struct PointerInfo {
 // caches them for this stop only (spans and their allocBits).
 class Mheap {
 public:
-  Mheap(MemoryReader &mem, HeapLayout layout, uint64_t mheap_addr,
-        std::vector<Region> regions);
+  Mheap(MemoryReader &mem, HeapLayout layout, uint64_t mheap_addr, std::vector<Region> regions);
   // Reads mheap_.sweepgen and the arena L1 table; false with error().
   bool Load();
   // No layout for this binary: every classification says why.

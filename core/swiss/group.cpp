@@ -10,8 +10,7 @@ using detail::Hex;
 using detail::LoadLE;
 
 uint64_t ScanGroup(const uint8_t *g, uint64_t group_addr, const SwissLayout &s,
-                   const std::string &where, DiagnosticSink &sink,
-                   std::deque<MapEntry> *out) {
+                   const std::string &where, DiagnosticSink &sink, std::deque<MapEntry> *out) {
   const uint64_t ctrl = LoadLE(g + s.ctrl_off, 8);
   uint64_t found = 0;
   for (unsigned i = 0; i < kGroupSlots; ++i) {
@@ -19,8 +18,7 @@ uint64_t ScanGroup(const uint8_t *g, uint64_t group_addr, const SwissLayout &s,
     if (!CtrlFull(c)) {
       if (c != kCtrlEmpty && c != kCtrlDeleted)
         sink.Add(DiagCode::Inconsistent, Severity::Warning,
-                 where + ", slot " + std::to_string(i) +
-                     ": invalid ctrl byte " + Hex(c),
+                 where + ", slot " + std::to_string(i) + ": invalid ctrl byte " + Hex(c),
                  group_addr + s.ctrl_off + i);
       continue;
     }

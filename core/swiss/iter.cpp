@@ -4,8 +4,8 @@
 // (go1.24-1.27; unchanged but for constant names).
 #include "core/iter.h"
 #include "core/bulk.h"
-#include "core/swiss/map.h"
 #include "core/go_format.h"
+#include "core/swiss/map.h"
 
 namespace gomap::swiss {
 
@@ -17,9 +17,9 @@ namespace {
 // Full slots among logical entries [0, n) of a table whose groups are at
 // `data`: entry e is physical slot (e + entry_offset) & (capacity-1)
 // (Iter.Next). false when a group is unreadable.
-bool CountTable(MemoryReader &mem, const SwissLayout &s, uint64_t data,
-                uint64_t capacity, uint64_t entry_offset, uint64_t n,
-                const std::string &where, DiagnosticSink &sink, uint64_t *out) {
+bool CountTable(MemoryReader &mem, const SwissLayout &s, uint64_t data, uint64_t capacity,
+                uint64_t entry_offset, uint64_t n, const std::string &where, DiagnosticSink &sink,
+                uint64_t *out) {
   *out = 0;
   const uint64_t mask = capacity - 1;
   const uint64_t ngroups = capacity / kGroupSlots;
@@ -30,9 +30,8 @@ bool CountTable(MemoryReader &mem, const SwissLayout &s, uint64_t data,
     const uint8_t *g = groups.Get(phys / kGroupSlots);
     if (g == nullptr) {
       sink.Add(DiagCode::Unreadable, Severity::Error,
-               where + ", group " + std::to_string(phys / kGroupSlots) +
-                   " at " + Hex(groups.AddressOf(phys / kGroupSlots)) +
-                   ": unreadable",
+               where + ", group " + std::to_string(phys / kGroupSlots) + " at " +
+                   Hex(groups.AddressOf(phys / kGroupSlots)) + ": unreadable",
                groups.AddressOf(phys / kGroupSlots));
       return false;
     }
@@ -65,16 +64,15 @@ void CheckReturnedSlot(const SwissLayout &s, uint64_t group, const std::vector<u
   if (slot < 0) {
     sink.Add(DiagCode::Inconsistent, Severity::Error,
              where + ": it.key = " + Hex(key) + " is not " +
-                 (s.indirect_key ? "the key pointer of any slot" : "a key slot") +
-                 " of it.group " + Hex(group),
+                 (s.indirect_key ? "the key pointer of any slot" : "a key slot") + " of it.group " +
+                 Hex(group),
              iter);
     return;
   }
   if (want_slot >= 0 && slot != want_slot) {
     sink.Add(DiagCode::Inconsistent, Severity::Error,
-             where + ": it.key is slot " + std::to_string(slot) + " of it.group " +
-                 Hex(group) + ", but entryIdx and entryOffset say slot " +
-                 std::to_string(want_slot),
+             where + ": it.key is slot " + std::to_string(slot) + " of it.group " + Hex(group) +
+                 ", but entryIdx and entryOffset say slot " + std::to_string(want_slot),
              iter);
     return;
   }
@@ -89,14 +87,12 @@ void CheckReturnedSlot(const SwissLayout &s, uint64_t group, const std::vector<u
 
 bool TableShapeOk(const TableHeader &t) {
   return detail::IsPowerOfTwo(t.capacity) && t.capacity >= kGroupSlots &&
-         t.capacity <= (uint64_t(1) << 16) && t.groups_data != 0 &&
-         t.groups_data % 8 == 0;
+         t.capacity <= (uint64_t(1) << 16) && t.groups_data != 0 && t.groups_data % 8 == 0;
 }
 
 } // namespace
 
-void DecodeIter(MemoryReader &mem, const MapLayout &layout,
-                const Limits &limits, IterReport *r) {
+void DecodeIter(MemoryReader &mem, const MapLayout &layout, const Limits &limits, IterReport *r) {
   auto get = [&](const char *n) {
     const HeaderValue *v = detail::FindValue(r->fields, n);
     return v ? v->value : 0;
@@ -104,8 +100,7 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
   const SwissLayout &s = layout.swiss;
   const std::string where = "maps.Iter at " + Hex(r->address);
   const uint64_t m = get("m"), tab = get("tab"), group = get("group.data");
-  const uint64_t entry_offset = get("entryOffset"),
-                 dir_offset = get("dirOffset");
+  const uint64_t entry_offset = get("entryOffset"), dir_offset = get("dirOffset");
   const uint64_t entry_idx = get("entryIdx"), it_depth = get("globalDepth");
   const int64_t dir_idx = int64_t(get("dirIdx"));
   r->map = m;
@@ -132,9 +127,7 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
   for (const auto &d : r->diags.items())
     if (d.code == DiagCode::Implausible && d.severity == Severity::Error) {
       r->diags.Add(DiagCode::DanglingIterator, Severity::Error,
-                   where + ": it.m = " + Hex(m) +
-                       " does not hold a plausible maps.Map",
-                   m);
+                   where + ": it.m = " + Hex(m) + " does not hold a plausible maps.Map", m);
       return;
     }
   const MapHeader &hd = r->header;
@@ -146,19 +139,16 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
 
   bool bad = false;
   auto implausible = [&](const std::string &msg) {
-    r->diags.Add(DiagCode::Implausible, Severity::Error, where + ": " + msg,
-                 r->address);
+    r->diags.Add(DiagCode::Implausible, Severity::Error, where + ": " + msg, r->address);
     bad = true;
   };
   if (dir_idx < -1)
     implausible("dirIdx = " + std::to_string(dir_idx) + " < -1");
   if (it_depth > 63 || it_depth > depth)
     implausible("globalDepth = " + std::to_string(it_depth) +
-                " > map globalDepth = " + std::to_string(depth) +
-                " (the directory never shrinks)");
+                " > map globalDepth = " + std::to_string(depth) + " (the directory never shrinks)");
   if (dir_idx == -1 && entry_idx > kGroupSlots)
-    implausible("entryIdx = " + std::to_string(entry_idx) +
-                " > 8 in a small-map iteration");
+    implausible("entryIdx = " + std::to_string(entry_idx) + " > 8 in a small-map iteration");
   // nextDirIdx stops at 1 << globalDepth (the iterator's depth).
   if (dir_idx >= 0 && it_depth <= 63 &&
       uint64_t(dir_idx) > (uint64_t(1) << std::min<uint64_t>(it_depth, 62)))
@@ -166,8 +156,7 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
                 std::to_string(uint64_t(1) << std::min<uint64_t>(it_depth, 62)) +
                 " directory entries of globalDepth " + std::to_string(it_depth));
   if (dir_idx >= 0 && dir_len <= 0)
-    implausible("dirIdx = " + std::to_string(dir_idx) +
-                " but the map has no directory (dirLen " +
+    implausible("dirIdx = " + std::to_string(dir_idx) + " but the map has no directory (dirLen " +
                 std::to_string(dir_len) + ")");
 
   // Relation to the map.
@@ -180,11 +169,11 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
     stale.push_back("map grew from a small group into tables since the "
                     "iterator started");
   else if (dir_idx == -1 && group != hd.Get("dirPtr"))
-    stale.push_back("iterator's group " + Hex(group) +
-                    " is not the map's small group " + Hex(hd.Get("dirPtr")));
+    stale.push_back("iterator's group " + Hex(group) + " is not the map's small group " +
+                    Hex(hd.Get("dirPtr")));
   if (dir_idx >= 0 && !bad && it_depth < depth)
-    stale.push_back("directory grew (globalDepth " + std::to_string(it_depth) +
-                    " -> " + std::to_string(depth) + ") since the last Next");
+    stale.push_back("directory grew (globalDepth " + std::to_string(it_depth) + " -> " +
+                    std::to_string(depth) + ") since the last Next");
   TableHeader th;
   bool have_tab = false;
   if (dir_idx >= 0 && tab != 0 && !bad) {
@@ -198,8 +187,7 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
       pos["tab_capacity"] = th.capacity;
       pos["tab_localDepth"] = th.local_depth;
       if (th.index == -1)
-        stale.push_back("its table " + Hex(tab) +
-                        " was replaced by a grow or split (index -1)");
+        stale.push_back("its table " + Hex(tab) + " was replaced by a grow or split (index -1)");
     }
   }
   Directory dir;
@@ -211,8 +199,7 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
       for (uint64_t t : dir.entries)
         referenced |= t == tab;
       if (!referenced)
-        stale.push_back("its table " + Hex(tab) +
-                        " is not referenced by the directory");
+        stale.push_back("its table " + Hex(tab) + " is not referenced by the directory");
     }
   }
   r->relation = stale.empty() ? "current" : "stale";
@@ -221,8 +208,7 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
   // Iter.Next re-checks a replaced table against the current directory and
   // ends after a clear (clearSeq): legal, an info line.
   if (!stale.empty() && !r->finished)
-    r->diags.Add(DiagCode::MapChanged, Severity::Info,
-                 where + ": " + r->reason, r->address);
+    r->diags.Add(DiagCode::MapChanged, Severity::Info, where + ": " + r->reason, r->address);
   if (bad)
     return;
 
@@ -246,11 +232,9 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
   if (dir_idx == -1) {
     // Small map at Init: slots (entryIdx + entryOffset) % 8 of one group.
     std::vector<uint8_t> g(s.group_size);
-    if (group == 0 || group % 8 != 0 ||
-        !mem.ReadExact(group, g.data(), g.size())) {
+    if (group == 0 || group % 8 != 0 || !mem.ReadExact(group, g.data(), g.size())) {
       r->diags.Add(DiagCode::Unreadable, Severity::Error,
-                   where + ": small group " + Hex(group) + " is unreadable",
-                   group);
+                   where + ": small group " + Hex(group) + " is unreadable", group);
       return;
     }
     const uint64_t ctrl = LoadLE(g.data() + s.ctrl_off, 8);
@@ -263,23 +247,21 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
                         r->diags);
   } else {
     if (!have_tab) {
-      r->diags.Add(DiagCode::Inconsistent, Severity::Error,
-                   where + ": key is set but tab is nil", r->address);
+      r->diags.Add(DiagCode::Inconsistent, Severity::Error, where + ": key is set but tab is nil",
+                   r->address);
       return;
     }
     if (!TableShapeOk(th)) {
-      r->diags.Add(DiagCode::Implausible, Severity::Error,
-                   where + ": its table " + Hex(tab) + " has capacity " +
-                       std::to_string(th.capacity),
-                   tab);
+      r->diags.Add(
+          DiagCode::Implausible, Severity::Error,
+          where + ": its table " + Hex(tab) + " has capacity " + std::to_string(th.capacity), tab);
       return;
     }
     // Iter.Next runs entryIdx up to entryMask + 1 = capacity in a table.
     if (entry_idx > th.capacity) {
       r->diags.Add(DiagCode::Implausible, Severity::Error,
-                   where + ": entryIdx = " + std::to_string(entry_idx) +
-                       " > capacity " + std::to_string(th.capacity) +
-                       " of it.tab " + Hex(tab),
+                   where + ": entryIdx = " + std::to_string(entry_idx) + " > capacity " +
+                       std::to_string(th.capacity) + " of it.tab " + Hex(tab),
                    r->address);
       return;
     }
@@ -290,13 +272,12 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
       if (group < th.groups_data || off % s.group_size != 0 || off / s.group_size >= ngroups)
         r->diags.Add(DiagCode::Inconsistent, Severity::Error,
                      where + ": group.data = " + Hex(group) + " is not one of the " +
-                         std::to_string(ngroups) + " groups of it.tab " + Hex(tab) +
-                         " at " + Hex(th.groups_data),
+                         std::to_string(ngroups) + " groups of it.tab " + Hex(tab) + " at " +
+                         Hex(th.groups_data),
                      group);
       else if (std::vector<uint8_t> g(s.group_size);
                stale.empty() && mem.ReadExact(group, g.data(), g.size()))
-        CheckReturnedSlot(s, group, g, get("key"), get("elem"), -1, where, r->address,
-                          r->diags);
+        CheckReturnedSlot(s, group, g, get("key"), get("elem"), -1, where, r->address, r->diags);
     }
     // Tables before it.tab: logical directory indexes [0, dirIdx), each
     // table once, advancing by 1 << (globalDepth - localDepth) (nextDirIdx).
@@ -308,8 +289,8 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
     uint64_t steps = 0;
     for (uint64_t d = 0; d < d_end;) {
       if (n == 0 || ++steps > limits.max_dir_len) {
-        r->diags.Add(DiagCode::Truncated, Severity::Warning,
-                     where + ": directory replay stopped", r->address);
+        r->diags.Add(DiagCode::Truncated, Severity::Warning, where + ": directory replay stopped",
+                     r->address);
         return;
       }
       const uint64_t j = (d + d_off) & (n - 1);
@@ -320,8 +301,8 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
           dt = &x;
       if (dt == nullptr || !dt->readable || dt->table.local_depth > depth) {
         r->diags.Add(DiagCode::Unreadable, Severity::Error,
-                     where + ": dir " + std::to_string(j) + ": table " +
-                         Hex(t) + " unusable during replay",
+                     where + ": dir " + std::to_string(j) + ": table " + Hex(t) +
+                         " unusable during replay",
                      t);
         return;
       }
@@ -333,8 +314,8 @@ void DecodeIter(MemoryReader &mem, const MapLayout &layout,
     }
     pos["tables_done"] = steps;
     uint64_t in_tab = 0;
-    if (!CountTable(mem, s, th.groups_data, th.capacity, entry_offset,
-                    entry_idx, "table " + Hex(tab), r->diags, &in_tab))
+    if (!CountTable(mem, s, th.groups_data, th.capacity, entry_offset, entry_idx,
+                    "table " + Hex(tab), r->diags, &in_tab))
       return;
     returned += in_tab;
   }

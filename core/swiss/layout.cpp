@@ -26,8 +26,7 @@ CtrlCounts CountCtrl(const uint8_t *g, uint64_t addr, const SwissLayout &s,
     else {
       ++c.invalid;
       sink.Add(DiagCode::Inconsistent, Severity::Warning,
-               where + ", slot " + std::to_string(i) + ": invalid ctrl byte " +
-                   Hex(b),
+               where + ", slot " + std::to_string(i) + ": invalid ctrl byte " + Hex(b),
                addr + s.ctrl_off + i);
     }
   }
@@ -36,17 +35,15 @@ CtrlCounts CountCtrl(const uint8_t *g, uint64_t addr, const SwissLayout &s,
 
 } // namespace
 
-void WalkLayout(MemoryReader &mem, const MapLayout &layout,
-                const Limits &limits, MapLayoutReport *out) {
+void WalkLayout(MemoryReader &mem, const MapLayout &layout, const Limits &limits,
+                MapLayoutReport *out) {
   const SwissLayout &s = layout.swiss;
   const MapHeader &h = out->header;
   SwissLayoutReport &r = out->swiss;
   DiagnosticSink &sink = out->diags;
-  if (s.group_size == 0 || s.group_size > 64 * 1024 ||
-      s.ctrl_off + 8 > s.group_size) {
+  if (s.group_size == 0 || s.group_size > 64 * 1024 || s.ctrl_off + 8 > s.group_size) {
     sink.Add(DiagCode::UnsupportedLayout, Severity::Error,
-             "map at " + Hex(h.address) + ": group layout is not usable",
-             h.address);
+             "map at " + Hex(h.address) + ": group layout is not usable", h.address);
     return;
   }
   const int64_t dir_len = int64_t(h.Get("dirLen"));
@@ -57,9 +54,8 @@ void WalkLayout(MemoryReader &mem, const MapLayout &layout,
     if (dir_ptr == 0 || dir_ptr % 8 != 0)
       return;
     r.small_group.address = dir_ptr;
-    out->pointers.push_back(HeldPointer{"small-group", "map.dirPtr (small group)",
-                                        dir_ptr, s.group_size, true, 0, false,
-                                        false});
+    out->pointers.push_back(HeldPointer{"small-group", "map.dirPtr (small group)", dir_ptr,
+                                        s.group_size, true, 0, false, false});
     if (!mem.ReadExact(dir_ptr, buf.data(), buf.size())) {
       sink.Add(DiagCode::Unreadable, Severity::Error,
                "small group at " + Hex(dir_ptr) + ": unreadable", dir_ptr);
@@ -78,9 +74,8 @@ void WalkLayout(MemoryReader &mem, const MapLayout &layout,
   }
   Directory d = ReadDirectory(mem, s, h, limits, sink);
   if (dir_ptr != 0)
-    out->pointers.push_back(HeldPointer{"dirPtr", "map.dirPtr (directory)",
-                                        dir_ptr, d.entries.size() * 8, true, 0,
-                                        false, false});
+    out->pointers.push_back(HeldPointer{"dirPtr", "map.dirPtr (directory)", dir_ptr,
+                                        d.entries.size() * 8, true, 0, false, false});
   r.dir_entries = d.entries.size();
   out->truncated |= d.truncated;
   const uint64_t depth = h.Get("globalDepth");
@@ -89,33 +84,26 @@ void WalkLayout(MemoryReader &mem, const MapLayout &layout,
   for (const DirTable &dt : d.tables) {
     SwissTable st;
     st.dir = dt;
-    const std::string where = "table " + std::to_string(ordinal++) + " (dir " +
-                              std::to_string(dt.first_dir) + ")";
-    out->pointers.push_back(HeldPointer{"table", "dir " +
-                                            std::to_string(dt.first_dir) +
-                                            " table",
-                                        dt.table.address, s.table.size, true, 0,
-                                        false, dt.stale});
+    const std::string where =
+        "table " + std::to_string(ordinal++) + " (dir " + std::to_string(dt.first_dir) + ")";
+    out->pointers.push_back(HeldPointer{"table", "dir " + std::to_string(dt.first_dir) + " table",
+                                        dt.table.address, s.table.size, true, 0, false, dt.stale});
     if (!dt.readable) {
       r.tables.push_back(std::move(st));
       continue;
     }
     const uint64_t ngroups = CheckTable(dt.table, depth, where, sink);
     if (dt.table.groups_data != 0)
-      out->pointers.push_back(HeldPointer{"groups", where + " groups.data",
-                                          dt.table.groups_data,
-                                          ngroups * s.group_size, true, 0, false,
-                                          dt.stale});
-    detail::ArrayReader groups(&mem, dt.table.groups_data, ngroups,
-                               s.group_size, 4 << 20);
+      out->pointers.push_back(HeldPointer{"groups", where + " groups.data", dt.table.groups_data,
+                                          ngroups * s.group_size, true, 0, false, dt.stale});
+    detail::ArrayReader groups(&mem, dt.table.groups_data, ngroups, s.group_size, 4 << 20);
     detail::UnreadableRun run("group", where + ", ");
     for (uint64_t g = 0; g < ngroups; ++g) {
       if (++groups_seen > limits.max_buckets) {
         out->truncated = true;
         sink.Add(DiagCode::Truncated, Severity::Warning,
-                 "stopped after " + std::to_string(limits.max_buckets) +
-                     " groups (limit) at " + where + ", group " +
-                     std::to_string(g),
+                 "stopped after " + std::to_string(limits.max_buckets) + " groups (limit) at " +
+                     where + ", group " + std::to_string(g),
                  groups.AddressOf(g));
         break;
       }
@@ -129,8 +117,7 @@ void WalkLayout(MemoryReader &mem, const MapLayout &layout,
       }
       run.Flush(sink);
       sg.readable = true;
-      sg.ctrl = CountCtrl(bytes, sg.address, s,
-                          where + ", group " + std::to_string(g), sink);
+      sg.ctrl = CountCtrl(bytes, sg.address, s, where + ", group " + std::to_string(g), sink);
       st.ctrl.Add(sg.ctrl);
       st.groups.push_back(sg);
     }
@@ -142,22 +129,19 @@ void WalkLayout(MemoryReader &mem, const MapLayout &layout,
     if (all_readable) {
       const std::string at = where + " at " + Hex(dt.table.address);
       if (st.ctrl.full != dt.table.used)
-        sink.Add(DiagCode::Inconsistent,
-                 h.writing ? Severity::Warning : Severity::Error,
+        sink.Add(DiagCode::Inconsistent, h.writing ? Severity::Warning : Severity::Error,
                  at + ": " + std::to_string(st.ctrl.full) +
-                     " full ctrl bytes but table.used = " +
-                     std::to_string(dt.table.used),
+                     " full ctrl bytes but table.used = " + std::to_string(dt.table.used),
                  dt.table.address);
       // used + growthLeft + tombstones == maxGrowthLeft(capacity) (table.go).
       const uint64_t budget = MaxGrowthLeft(dt.table.capacity);
       if (!h.writing && dt.table.capacity == ngroups * kGroupSlots &&
           dt.table.used + dt.table.growth_left + st.ctrl.deleted != budget)
         sink.Add(DiagCode::Inconsistent, Severity::Warning,
-                 at + ": used " + std::to_string(dt.table.used) +
-                     " + growthLeft " + std::to_string(dt.table.growth_left) +
-                     " + tombstones " + std::to_string(st.ctrl.deleted) +
-                     " != " + std::to_string(budget) + " for capacity " +
-                     std::to_string(dt.table.capacity),
+                 at + ": used " + std::to_string(dt.table.used) + " + growthLeft " +
+                     std::to_string(dt.table.growth_left) + " + tombstones " +
+                     std::to_string(st.ctrl.deleted) + " != " + std::to_string(budget) +
+                     " for capacity " + std::to_string(dt.table.capacity),
                  dt.table.address);
     }
     r.totals.Add(st.ctrl);

@@ -12,8 +12,7 @@ namespace gomap::swiss {
 
 using detail::Hex;
 
-std::vector<std::string> FlagNames(uint64_t writing,
-                                   uint64_t tombstone_possible) {
+std::vector<std::string> FlagNames(uint64_t writing, uint64_t tombstone_possible) {
   std::vector<std::string> names;
   if (writing != 0)
     names.emplace_back("writing");
@@ -22,11 +21,11 @@ std::vector<std::string> FlagNames(uint64_t writing,
   return names;
 }
 
-bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
-                MapHeader *out, DiagnosticSink &sink) {
+bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr, MapHeader *out,
+                DiagnosticSink &sink) {
   std::string where;
-  switch (detail::ReadHeaderFields(mem, layout.swiss.map, MapImpl::Swiss, "map", addr, out,
-                                   sink, &where)) {
+  switch (detail::ReadHeaderFields(mem, layout.swiss.map, MapImpl::Swiss, "map", addr, out, sink,
+                                   &where)) {
   case detail::HeaderRead::Nil:
     return true;
   case detail::HeaderRead::Unreadable:
@@ -51,17 +50,13 @@ bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
 
   if (int64_t(used) < 0)
     sink.Add(DiagCode::Implausible, Severity::Error,
-             where + ": used = " + std::to_string(int64_t(used)) +
-                 " is negative",
-             addr);
+             where + ": used = " + std::to_string(int64_t(used)) + " is negative", addr);
   if (dir_ptr % 8 != 0)
     sink.Add(DiagCode::Implausible, Severity::Error,
-             where + ": dirPtr = " + Hex(dir_ptr) + " is not 8-byte aligned",
-             addr);
+             where + ": dirPtr = " + Hex(dir_ptr) + " is not 8-byte aligned", addr);
   if (dir_len < 0) {
     sink.Add(DiagCode::Implausible, Severity::Error,
-             where + ": dirLen = " + std::to_string(dir_len) + " is negative",
-             addr);
+             where + ": dirLen = " + std::to_string(dir_len) + " is negative", addr);
   } else if (dir_len == 0) {
     // Small map: dirPtr is nil (nothing inserted yet) or one group.
     if (dir_ptr == 0 && int64_t(used) > 0)
@@ -71,8 +66,8 @@ bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
                addr);
     if (used > kGroupSlots && int64_t(used) > 0)
       sink.Add(DiagCode::Implausible, Severity::Error,
-               where + ": small map (dirLen 0) with used = " +
-                   std::to_string(used) + " > " + std::to_string(kGroupSlots),
+               where + ": small map (dirLen 0) with used = " + std::to_string(used) + " > " +
+                   std::to_string(kGroupSlots),
                addr);
     // A small map has no directory: globalDepth 0 (globalShift is 64 from
     // NewMap, 0 from NewEmptyMap; either is seen in real cores).
@@ -84,25 +79,20 @@ bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
   } else {
     if (depth > 63)
       sink.Add(DiagCode::Implausible, Severity::Error,
-               where + ": globalDepth = " + std::to_string(depth) + " > 63",
-               addr);
+               where + ": globalDepth = " + std::to_string(depth) + " > 63", addr);
     else if (uint64_t(dir_len) != uint64_t(1) << depth)
       sink.Add(DiagCode::Implausible, Severity::Error,
-               where + ": dirLen = " + std::to_string(dir_len) +
-                   " does not match globalDepth = " + std::to_string(depth) +
-                   " (want " + std::to_string(uint64_t(1) << depth) + ")",
+               where + ": dirLen = " + std::to_string(dir_len) + " does not match globalDepth = " +
+                   std::to_string(depth) + " (want " + std::to_string(uint64_t(1) << depth) + ")",
                addr);
     if (depth <= 64 && shift != 64 - depth)
       sink.Add(DiagCode::Implausible, Severity::Error,
-               where + ": globalShift = " + std::to_string(shift) +
-                   " but globalDepth = " + std::to_string(depth) + " (want " +
-                   std::to_string(64 - depth) + ")",
+               where + ": globalShift = " + std::to_string(shift) + " but globalDepth = " +
+                   std::to_string(depth) + " (want " + std::to_string(64 - depth) + ")",
                addr);
     if (dir_ptr == 0)
       sink.Add(DiagCode::Implausible, Severity::Error,
-               where + ": dirLen = " + std::to_string(dir_len) +
-                   " but dirPtr is nil",
-               addr);
+               where + ": dirLen = " + std::to_string(dir_len) + " but dirPtr is nil", addr);
     // The directory the header claims must exist before anything walks it.
     if (dir_ptr != 0 && dir_ptr % 8 == 0) {
       uint64_t n = uint64_t(dir_len);
@@ -112,18 +102,16 @@ bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
       out->buckets_present = present;
       if (present < n)
         sink.Add(DiagCode::Implausible, Severity::Error,
-                 where + ": dirLen = " + std::to_string(dir_len) + " claims " +
-                     std::to_string(n) + " directory entries at " + Hex(dir_ptr) +
-                     ", but only " + std::to_string(present) +
-                     " are in readable memory; walks cover those",
+                 where + ": dirLen = " + std::to_string(dir_len) + " claims " + std::to_string(n) +
+                     " directory entries at " + Hex(dir_ptr) + ", but only " +
+                     std::to_string(present) + " are in readable memory; walks cover those",
                  dir_ptr);
     }
-    if (uint64_t(dir_len) <= (uint64_t(1) << 40) &&
-        used > uint64_t(dir_len) * kMaxTableCapacity && int64_t(used) > 0)
+    if (uint64_t(dir_len) <= (uint64_t(1) << 40) && used > uint64_t(dir_len) * kMaxTableCapacity &&
+        int64_t(used) > 0)
       sink.Add(DiagCode::Implausible, Severity::Error,
-               where + ": used = " + std::to_string(used) + " exceeds " +
-                   std::to_string(dir_len) + " tables of at most " +
-                   std::to_string(kMaxTableCapacity) + " slots",
+               where + ": used = " + std::to_string(used) + " exceeds " + std::to_string(dir_len) +
+                   " tables of at most " + std::to_string(kMaxTableCapacity) + " slots",
                addr);
   }
   return true;
@@ -136,10 +124,9 @@ namespace {
 // are skipped. Slots are scanned in memory order, without the random offsets.
 class Cursor final : public BatchCursor {
 public:
-  Cursor(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
-         const Limits &limits)
-      : BatchCursor(limits), mem_(mem), layout_(layout),
-        s_(layout_.swiss), limits_(limits), addr_(addr) {
+  Cursor(MemoryReader &mem, const MapLayout &layout, uint64_t addr, const Limits &limits)
+      : BatchCursor(limits), mem_(mem), layout_(layout), s_(layout_.swiss), limits_(limits),
+        addr_(addr) {
     Open();
   }
 
@@ -155,9 +142,7 @@ private:
     for (const char *name : {"used", "dirPtr", "dirLen", "globalDepth"}) {
       if (!h.Has(name)) {
         diags_.Add(DiagCode::UnsupportedLayout, Severity::Error,
-                   "map at " + Hex(addr_) + ": layout has no field '" + name +
-                       "'",
-                   addr_);
+                   "map at " + Hex(addr_) + ": layout has no field '" + name + "'", addr_);
         return;
       }
     }
@@ -187,9 +172,8 @@ private:
     if (n > limits_.max_dir_len) {
       truncated_ = true;
       diags_.Add(DiagCode::Truncated, Severity::Warning,
-                 "map at " + Hex(addr_) + ": directory of " +
-                     std::to_string(n) + " entries cut to " +
-                     std::to_string(limits_.max_dir_len) + " (limit)",
+                 "map at " + Hex(addr_) + ": directory of " + std::to_string(n) +
+                     " entries cut to " + std::to_string(limits_.max_dir_len) + " (limit)",
                  dir_ptr);
       n = limits_.max_dir_len;
     }
@@ -204,12 +188,10 @@ private:
     bool ok = gs > 0 && gs <= 64 * 1024 && s_.ctrl_off + 8 <= gs &&
               fits(s_.keys_off, s_.key_stride, s_.key_size) &&
               fits(s_.elems_off, s_.elem_stride, s_.elem_size) &&
-              (!s_.indirect_key || s_.key_size == 8) &&
-              (!s_.indirect_elem || s_.elem_size == 8);
+              (!s_.indirect_key || s_.key_size == 8) && (!s_.indirect_elem || s_.elem_size == 8);
     if (!ok)
       diags_.Add(DiagCode::UnsupportedLayout, Severity::Error,
-                 "map at " + Hex(addr_) +
-                     ": group layout is not usable (size " +
+                 "map at " + Hex(addr_) + ": group layout is not usable (size " +
                      std::to_string(gs) + ")",
                  addr_);
     return ok;
@@ -277,11 +259,10 @@ private:
     }
     std::vector<uint8_t> bytes(s_.group_size);
     if (!mem_.ReadExact(g, bytes.data(), bytes.size())) {
-      diags_.Add(DiagCode::Unreadable, Severity::Error,
-                 "small group at " + Hex(g) + ": unreadable", g);
+      diags_.Add(DiagCode::Unreadable, Severity::Error, "small group at " + Hex(g) + ": unreadable",
+                 g);
     } else {
-      found_ +=
-          ScanGroup(bytes.data(), g, s_, "small group", diags_, &pending_);
+      found_ += ScanGroup(bytes.data(), g, s_, "small group", diags_, &pending_);
     }
     done_ = true;
     CheckCount();
@@ -294,9 +275,7 @@ private:
     const std::string at = "dir " + std::to_string(j);
     if (t == 0 || t % 8 != 0) {
       diags_.Add(DiagCode::Implausible, Severity::Error,
-                 at + ": table pointer " + Hex(t) +
-                     " is nil or not 8-byte aligned",
-                 t);
+                 at + ": table pointer " + Hex(t) + " is nil or not 8-byte aligned", t);
       return;
     }
     const TableHeader *th = Table(t);
@@ -313,21 +292,18 @@ private:
       CheckAliases(j, *th);
     } else if (th->index == -1) {
       diags_.Add(DiagCode::StaleBucketPointer, Severity::Error,
-                 at + ": table at " + Hex(t) +
-                     " is stale (index -1: replaced by a grow or split)",
+                 at + ": table at " + Hex(t) + " is stale (index -1: replaced by a grow or split)",
                  t);
       visit = true; // its entries are the best we have
     } else {
       const int64_t k = th->index;
       const bool k_ok = k >= 0 && uint64_t(k) < n && dir_ok_[k] && dir_[k] == t;
-      const uint64_t span = th->local_depth <= depth_
-                                ? uint64_t(1) << (depth_ - th->local_depth)
-                                : 0;
+      const uint64_t span =
+          th->local_depth <= depth_ ? uint64_t(1) << (depth_ - th->local_depth) : 0;
       const bool alias = k_ok && uint64_t(k) < j && j - uint64_t(k) < span;
       if (!alias) {
         diags_.Add(DiagCode::Inconsistent, Severity::Error,
-                   at + ": table at " + Hex(t) + " has index " +
-                       std::to_string(k) +
+                   at + ": table at " + Hex(t) + " has index " + std::to_string(k) +
                        (k_ok ? " outside its localDepth span"
                              : " where the directory holds another table"),
                    t);
@@ -356,9 +332,8 @@ private:
     for (uint64_t k = j + 1; k < j + span && k < dir_.size(); ++k) {
       if (dir_ok_[k] && dir_[k] != th.address) {
         diags_.Add(DiagCode::Inconsistent, Severity::Warning,
-                   "dir " + std::to_string(k) + ": expected table " +
-                       Hex(th.address) + " (localDepth " +
-                       std::to_string(th.local_depth) + " from dir " +
+                   "dir " + std::to_string(k) + ": expected table " + Hex(th.address) +
+                       " (localDepth " + std::to_string(th.local_depth) + " from dir " +
                        std::to_string(j) + ") but found " + Hex(dir_[k]),
                    dir_[k]);
         return;
@@ -368,13 +343,11 @@ private:
 
   void OpenTable(uint64_t j, const TableHeader &th) {
     table_ = th;
-    where_ = "table " + std::to_string(ordinal_++) + " (dir " +
-             std::to_string(j) + ")";
+    where_ = "table " + std::to_string(ordinal_++) + " (dir " + std::to_string(j) + ")";
     const uint64_t ngroups = CheckTable(th, depth_, where_, diags_);
     sum_used_ += th.used;
     // A whole table's groups in one read (at most 1024 slots, a few MiB).
-    groups_ = detail::ArrayReader(&mem_, th.groups_data, ngroups, s_.group_size,
-                                  4 << 20);
+    groups_ = detail::ArrayReader(&mem_, th.groups_data, ngroups, s_.group_size, 4 << 20);
     g_ = 0;
     table_found_ = 0;
     in_table_ = true;
@@ -383,8 +356,8 @@ private:
 
   void WalkGroup(uint64_t g) {
     if (++groups_seen_ > limits_.max_buckets) {
-      Stop("stopped after " + std::to_string(limits_.max_buckets) +
-               " groups (limit) at " + where_ + ", group " + std::to_string(g),
+      Stop("stopped after " + std::to_string(limits_.max_buckets) + " groups (limit) at " + where_ +
+               ", group " + std::to_string(g),
            groups_.AddressOf(g));
       return;
     }
@@ -394,9 +367,8 @@ private:
       return;
     }
     group_run_.Flush(diags_);
-    uint64_t n =
-        ScanGroup(bytes, groups_.AddressOf(g), s_,
-                  where_ + ", group " + std::to_string(g), diags_, &pending_);
+    uint64_t n = ScanGroup(bytes, groups_.AddressOf(g), s_, where_ + ", group " + std::to_string(g),
+                           diags_, &pending_);
     table_found_ += n;
     found_ += n;
   }
@@ -405,10 +377,8 @@ private:
     in_table_ = false;
     group_run_.Flush(diags_);
     if (table_found_ != table_.used)
-      diags_.Add(DiagCode::Inconsistent,
-                 writing_ ? Severity::Warning : Severity::Error,
-                 where_ + " at " + Hex(table_.address) + ": found " +
-                     std::to_string(table_found_) +
+      diags_.Add(DiagCode::Inconsistent, writing_ ? Severity::Warning : Severity::Error,
+                 where_ + " at " + Hex(table_.address) + ": found " + std::to_string(table_found_) +
                      " entries but table.used = " + std::to_string(table_.used),
                  table_.address);
   }
@@ -423,10 +393,8 @@ private:
   void Finish() {
     done_ = true;
     if (!truncated_ && sum_used_ != used_)
-      diags_.Add(DiagCode::Inconsistent,
-                 writing_ ? Severity::Warning : Severity::Error,
-                 "map at " + Hex(addr_) + ": tables' used sum to " +
-                     std::to_string(sum_used_) +
+      diags_.Add(DiagCode::Inconsistent, writing_ ? Severity::Warning : Severity::Error,
+                 "map at " + Hex(addr_) + ": tables' used sum to " + std::to_string(sum_used_) +
                      " but Map.used = " + std::to_string(used_),
                  addr_);
     CheckCount();
@@ -434,8 +402,7 @@ private:
 
   void CheckCount() {
     if (!truncated_ && found_ != used_)
-      diags_.Add(DiagCode::Inconsistent,
-                 writing_ ? Severity::Warning : Severity::Error,
+      diags_.Add(DiagCode::Inconsistent, writing_ ? Severity::Warning : Severity::Error,
                  "map at " + Hex(addr_) + ": found " + std::to_string(found_) +
                      " entries but used = " + std::to_string(used_),
                  addr_);
@@ -455,8 +422,7 @@ private:
   std::vector<uint8_t> dir_ok_;
   uint64_t j_ = 0;
   std::unordered_map<uint64_t, TableHeader> tables_;
-  std::unordered_set<uint64_t> unreadable_tables_, reported_unreadable_,
-      visited_;
+  std::unordered_set<uint64_t> unreadable_tables_, reported_unreadable_, visited_;
   bool in_table_ = false;
   TableHeader table_;
   std::string where_;
@@ -472,8 +438,7 @@ private:
 
 } // namespace
 
-std::unique_ptr<EntryCursor> OpenEntries(MemoryReader &mem,
-                                         const MapLayout &layout, uint64_t addr,
+std::unique_ptr<EntryCursor> OpenEntries(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
                                          const Limits &limits) {
   return std::make_unique<Cursor>(mem, layout, addr, limits);
 }

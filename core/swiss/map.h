@@ -22,15 +22,12 @@ constexpr uint64_t kMaxTableCapacity = 1024;
 constexpr uint64_t kMaxAvgGroupLoad = 7;
 
 // Control byte of slot i (little-endian: byte i of the ctrl word is slot i).
-inline uint8_t CtrlByte(uint64_t ctrl, unsigned i) {
-  return uint8_t(ctrl >> (8 * i));
-}
+inline uint8_t CtrlByte(uint64_t ctrl, unsigned i) { return uint8_t(ctrl >> (8 * i)); }
 // A slot is full iff bit 7 of its control byte is clear.
 inline bool CtrlFull(uint8_t c) { return (c & 0x80) == 0; }
 
 // The runtime's names for the set header flags: "writing", "tombstonePossible".
-std::vector<std::string> FlagNames(uint64_t writing,
-                                   uint64_t tombstone_possible);
+std::vector<std::string> FlagNames(uint64_t writing, uint64_t tombstone_possible);
 
 // A decoded maps.table header (table.go).
 struct TableHeader {
@@ -45,23 +42,21 @@ struct TableHeader {
 };
 
 // Reads a table header; false when unreadable or the layout lacks a field.
-bool ReadTable(MemoryReader &mem, const SwissLayout &layout, uint64_t addr,
-               TableHeader *out);
+bool ReadTable(MemoryReader &mem, const SwissLayout &layout, uint64_t addr, TableHeader *out);
 
 // table.go maxGrowthLeft (go1.25+; resetGrowthLeft in 1.24, same values).
 uint64_t MaxGrowthLeft(uint64_t capacity);
 
 // Validates a table against the invariants of table.go and returns how many
 // groups are safe to walk (0: none). Findings go to `sink`, prefixed `where`.
-uint64_t CheckTable(const TableHeader &t, uint64_t global_depth,
-                    const std::string &where, DiagnosticSink &sink);
+uint64_t CheckTable(const TableHeader &t, uint64_t global_depth, const std::string &where,
+                    DiagnosticSink &sink);
 
 // Appends the full slots of one group (bytes `g` read from `group_addr`).
 // Returns the number appended; bad ctrl bytes and nil indirect pointers are
 // reported with `where` (e.g. "table 1 (dir 2), group 5") and skipped.
-uint64_t ScanGroup(const uint8_t *g, uint64_t group_addr,
-                   const SwissLayout &layout, const std::string &where,
-                   DiagnosticSink &sink, std::deque<MapEntry> *out);
+uint64_t ScanGroup(const uint8_t *g, uint64_t group_addr, const SwissLayout &layout,
+                   const std::string &where, DiagnosticSink &sink, std::deque<MapEntry> *out);
 
 // One table as the directory references it.
 struct DirTable {
@@ -93,15 +88,13 @@ struct Directory {
 uint64_t UnreadableDirTail(uint64_t claimed, uint64_t present, uint64_t dir_ptr,
                            DiagnosticSink &sink);
 
-Directory ReadDirectory(MemoryReader &mem, const SwissLayout &layout,
-                        const MapHeader &h, const Limits &limits,
-                        DiagnosticSink &sink);
+Directory ReadDirectory(MemoryReader &mem, const SwissLayout &layout, const MapHeader &h,
+                        const Limits &limits, DiagnosticSink &sink);
 
-bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
-                MapHeader *out, DiagnosticSink &sink);
+bool ReadHeader(MemoryReader &mem, const MapLayout &layout, uint64_t addr, MapHeader *out,
+                DiagnosticSink &sink);
 
-std::unique_ptr<EntryCursor> OpenEntries(MemoryReader &mem,
-                                         const MapLayout &layout, uint64_t addr,
+std::unique_ptr<EntryCursor> OpenEntries(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
                                          const Limits &limits);
 
 } // namespace gomap::swiss

@@ -8,15 +8,13 @@ namespace gomap::swiss {
 using detail::Hex;
 using detail::IsPowerOfTwo;
 
-bool ReadTable(MemoryReader &mem, const SwissLayout &layout, uint64_t addr,
-               TableHeader *out) {
+bool ReadTable(MemoryReader &mem, const SwissLayout &layout, uint64_t addr, TableHeader *out) {
   std::vector<HeaderValue> vals;
   if (!detail::ReadStruct(mem, layout.table, addr, &vals))
     return false;
   const HeaderValue *f[7];
-  const char *names[7] = {
-      "used",  "capacity",    "growthLeft",       "localDepth",
-      "index", "groups.data", "groups.lengthMask"};
+  const char *names[7] = {"used",  "capacity",    "growthLeft",       "localDepth",
+                          "index", "groups.data", "groups.lengthMask"};
   for (int i = 0; i < 7; ++i)
     if ((f[i] = detail::FindValue(vals, names[i])) == nullptr)
       return false;
@@ -39,13 +37,12 @@ uint64_t MaxGrowthLeft(uint64_t capacity) {
   return capacity * kMaxAvgGroupLoad / kGroupSlots;
 }
 
-uint64_t CheckTable(const TableHeader &t, uint64_t global_depth,
-                    const std::string &where, DiagnosticSink &sink) {
+uint64_t CheckTable(const TableHeader &t, uint64_t global_depth, const std::string &where,
+                    DiagnosticSink &sink) {
   const std::string at = where + " at " + Hex(t.address);
   const uint64_t n = t.length_mask + 1; // 0 when lengthMask is all ones
   const bool n_ok = IsPowerOfTwo(n);
-  const bool shape_ok =
-      n_ok && n <= (uint64_t(1) << 40) && t.capacity == n * kGroupSlots;
+  const bool shape_ok = n_ok && n <= (uint64_t(1) << 40) && t.capacity == n * kGroupSlots;
   if (!n_ok)
     sink.Add(DiagCode::Implausible, Severity::Error,
              at + ": groups.lengthMask = " + Hex(t.length_mask) +
@@ -53,9 +50,8 @@ uint64_t CheckTable(const TableHeader &t, uint64_t global_depth,
              t.address);
   else if (!shape_ok)
     sink.Add(DiagCode::Implausible, Severity::Error,
-             at + ": capacity = " + std::to_string(t.capacity) + " but " +
-                 std::to_string(n) + " groups (lengthMask+1) hold " +
-                 std::to_string(n * kGroupSlots) + " slots",
+             at + ": capacity = " + std::to_string(t.capacity) + " but " + std::to_string(n) +
+                 " groups (lengthMask+1) hold " + std::to_string(n * kGroupSlots) + " slots",
              t.address);
   if (t.capacity > kMaxTableCapacity)
     sink.Add(DiagCode::Implausible, Severity::Warning,
@@ -71,9 +67,9 @@ uint64_t CheckTable(const TableHeader &t, uint64_t global_depth,
     // used + growthLeft + tombstones == maxGrowthLeft(capacity)
     sink.Add(DiagCode::Implausible, Severity::Warning,
              at + ": used = " + std::to_string(t.used) +
-                 " + growthLeft = " + std::to_string(t.growth_left) +
-                 " exceeds " + std::to_string(MaxGrowthLeft(t.capacity)) +
-                 " for capacity " + std::to_string(t.capacity),
+                 " + growthLeft = " + std::to_string(t.growth_left) + " exceeds " +
+                 std::to_string(MaxGrowthLeft(t.capacity)) + " for capacity " +
+                 std::to_string(t.capacity),
              t.address);
   if (t.local_depth > global_depth)
     sink.Add(DiagCode::Implausible, Severity::Error,
@@ -82,8 +78,7 @@ uint64_t CheckTable(const TableHeader &t, uint64_t global_depth,
              t.address);
   if (t.groups_data == 0 || t.groups_data % 8 != 0) {
     sink.Add(DiagCode::Implausible, Severity::Error,
-             at + ": groups.data = " + Hex(t.groups_data) +
-                 " is nil or not 8-byte aligned",
+             at + ": groups.data = " + Hex(t.groups_data) + " is nil or not 8-byte aligned",
              t.address);
     return 0;
   }

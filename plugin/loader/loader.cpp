@@ -75,7 +75,8 @@ __attribute__((visibility("default"))) bool lldb::PluginInitialize(lldb::SBDebug
                    "rebuild it with -DGOMAP_LLDB_MAJOR=%d\n",
                    GOMAP_LLDB_MAJOR, host, host);
     else
-      std::fprintf(stderr, "gomap: cannot tell which LLDB is loading this plugin (built for LLDB %d)\n",
+      std::fprintf(stderr,
+                   "gomap: cannot tell which LLDB is loading this plugin (built for LLDB %d)\n",
                    GOMAP_LLDB_MAJOR);
     return false;
   }

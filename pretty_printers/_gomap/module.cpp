@@ -96,15 +96,13 @@ std::string Dump(const Json &j) {
   return j.dump(2, ' ', false, Json::error_handler_t::replace);
 }
 
-
-
 // One decoding session over a type table and a memory reader: a command or a
 // print. Memory is cached for the session's lifetime, so make a new one after
 // the target ran.
 class Session final : public TypeResolver, public MapLayoutProvider {
 public:
-  Session(py::object table, py::object read, const std::string &version,
-          py::object resolve, py::object formatters)
+  Session(py::object table, py::object read, const std::string &version, py::object resolve,
+          py::object formatters)
       : table_obj_(std::move(table)), reader_(std::move(read)), cache_(reader_),
         version_(GoVersion::Parse(version)), resolve_(std::move(resolve)),
         formatter_(std::move(formatters)) {}
@@ -153,7 +151,6 @@ public:
   const MapLayout *LayoutFor(const Type *map_type, std::string *why, bool builtin) {
     return layouts_.Get(map_type, version_, builtin, why);
   }
-
 
 private:
   py::object table_obj_; // keeps the Type objects alive
@@ -218,8 +215,8 @@ public:
     ShowRequest req;
     req.offset = offset;
     req.limit = limit;
-    Json m = ShowMapJsonOrdered(session_->memory(), *layout_, type_, header_.address, req,
-                                renderer);
+    Json m =
+        ShowMapJsonOrdered(session_->memory(), *layout_, type_, header_.address, req, renderer);
     return Dump(Json{{"schema", "gomap/1"}, {"map", m}});
   }
   std::string HeaderJsonText() const {
@@ -229,19 +226,17 @@ public:
   Cursor Entries(uint64_t max_entries) {
     Limits limits;
     limits.max_entries = max_entries;
-    return Cursor(session_obj_,
-                  OpenEntries(session_->memory(), *layout_, header_.address, limits));
+    return Cursor(session_obj_, OpenEntries(session_->memory(), *layout_, header_.address, limits));
   }
 
 private:
   // The same checks and one-line errors as the LLDB plugin (core ReadUsableHeader).
   void CheckHeader(uint64_t addr) {
     std::string error;
-    if (!ReadUsableHeader(session_->memory(), *layout_, type_->name, addr, &header_,
-                          header_diags_, &error))
+    if (!ReadUsableHeader(session_->memory(), *layout_, type_->name, addr, &header_, header_diags_,
+                          &error))
       throw GomapError(error);
   }
-
 
   py::object session_obj_;
   const Type *type_;
@@ -251,9 +246,7 @@ private:
   DiagnosticSink header_diags_;
 };
 
-const Type *OptType(const py::object &o) {
-  return o.is_none() ? nullptr : o.cast<const Type *>();
-}
+const Type *OptType(const py::object &o) { return o.is_none() ? nullptr : o.cast<const Type *>(); }
 
 } // namespace
 
@@ -267,18 +260,32 @@ PYBIND11_MODULE(_gomap, m) {
   py::register_exception<GomapError>(m, "GomapError", PyExc_RuntimeError);
 
   py::enum_<Kind>(m, "Kind")
-      .value("Invalid", Kind::Invalid).value("Bool", Kind::Bool)
-      .value("Int", Kind::Int).value("Int8", Kind::Int8).value("Int16", Kind::Int16)
-      .value("Int32", Kind::Int32).value("Int64", Kind::Int64)
-      .value("Uint", Kind::Uint).value("Uint8", Kind::Uint8).value("Uint16", Kind::Uint16)
-      .value("Uint32", Kind::Uint32).value("Uint64", Kind::Uint64)
-      .value("Uintptr", Kind::Uintptr).value("Float32", Kind::Float32)
-      .value("Float64", Kind::Float64).value("Complex64", Kind::Complex64)
-      .value("Complex128", Kind::Complex128).value("Array", Kind::Array)
-      .value("Chan", Kind::Chan).value("Func", Kind::Func)
-      .value("Interface", Kind::Interface).value("Map", Kind::Map)
-      .value("Pointer", Kind::Pointer).value("Slice", Kind::Slice)
-      .value("String", Kind::String).value("Struct", Kind::Struct)
+      .value("Invalid", Kind::Invalid)
+      .value("Bool", Kind::Bool)
+      .value("Int", Kind::Int)
+      .value("Int8", Kind::Int8)
+      .value("Int16", Kind::Int16)
+      .value("Int32", Kind::Int32)
+      .value("Int64", Kind::Int64)
+      .value("Uint", Kind::Uint)
+      .value("Uint8", Kind::Uint8)
+      .value("Uint16", Kind::Uint16)
+      .value("Uint32", Kind::Uint32)
+      .value("Uint64", Kind::Uint64)
+      .value("Uintptr", Kind::Uintptr)
+      .value("Float32", Kind::Float32)
+      .value("Float64", Kind::Float64)
+      .value("Complex64", Kind::Complex64)
+      .value("Complex128", Kind::Complex128)
+      .value("Array", Kind::Array)
+      .value("Chan", Kind::Chan)
+      .value("Func", Kind::Func)
+      .value("Interface", Kind::Interface)
+      .value("Map", Kind::Map)
+      .value("Pointer", Kind::Pointer)
+      .value("Slice", Kind::Slice)
+      .value("String", Kind::String)
+      .value("Struct", Kind::Struct)
       .value("UnsafePointer", Kind::UnsafePointer);
 
   // Type objects are owned by their TypeTable; Python holds non-owning views
@@ -314,11 +321,14 @@ PYBIND11_MODULE(_gomap, m) {
                                  out.append(py::make_tuple(f.name, f.offset, f.embedded));
                                return out;
                              })
-      .def("copy_from", [](Type &t, const Type &other) {
-        std::string name = t.name;
-        t = other;
-        t.name = name;
-      }, "become a copy of another type, keeping this name (Go named types)")
+      .def(
+          "copy_from",
+          [](Type &t, const Type &other) {
+            std::string name = t.name;
+            t = other;
+            t.name = name;
+          },
+          "become a copy of another type, keeping this name (Go named types)")
       .def("__repr__", [](const Type &t) {
         return "<gomap.Type " + t.name + " size=" + std::to_string(t.size) + ">";
       });
@@ -336,18 +346,19 @@ PYBIND11_MODULE(_gomap, m) {
 
   py::class_<Session>(m, "Session")
       .def(py::init<py::object, py::object, const std::string &, py::object, py::object>(),
-           py::arg("table"), py::arg("read"), py::arg("version"),
-           py::arg("resolve") = py::none(), py::arg("formatters") = py::none(),
+           py::arg("table"), py::arg("read"), py::arg("version"), py::arg("resolve") = py::none(),
+           py::arg("formatters") = py::none(),
            "read(addr, n) -> bytes (short/empty = unreadable); version e.g. 'go1.24.3'; "
            "resolve(descriptor_addr) -> Type|None for interface dynamic types; "
            "formatters: the gomap.formatters registry module (or None)")
-      .def_property_readonly("has_formatters",
-                             [](Session &s) { return s.formatter() != nullptr; })
+      .def_property_readonly("has_formatters", [](Session &s) { return s.formatter() != nullptr; })
       .def_property_readonly("version", [](const Session &s) { return s.version().raw; })
       .def_property_readonly("version_known", [](const Session &s) { return s.version().Known(); })
-      .def_property_readonly("unsupported", [](const Session &s) {
-        return s.version().Known() ? CheckSupported(s.version()) : std::string();
-      })
+      .def_property_readonly("unsupported",
+                             [](const Session &s) {
+                               return s.version().Known() ? CheckSupported(s.version())
+                                                          : std::string();
+                             })
       .def(
           "open_map",
           [](py::object self, const Type *map_type, uint64_t addr, bool builtin) {
@@ -366,17 +377,23 @@ PYBIND11_MODULE(_gomap, m) {
                             py::arg("source") = std::string(SourceName(l->source)));
           },
           py::arg("map_type"), py::arg("builtin") = false)
-      .def("render_text", [](Session &s, const Type *t, uint64_t addr) {
-        ValueRenderer r = s.Renderer();
-        std::string text = r.Text(addr, t);
-        return py::make_tuple(text, Dump(DiagList(r.diagnostics())));
-      }, "(text, JSON array text of the diagnostics) of the value of type t at addr")
-      .def("read", [](Session &s, uint64_t addr, size_t n) {
-        std::string buf(n, '\0');
-        size_t got = s.memory().Read(addr, buf.data(), n);
-        buf.resize(got);
-        return py::bytes(buf);
-      }, "read through the session's cache");
+      .def(
+          "render_text",
+          [](Session &s, const Type *t, uint64_t addr) {
+            ValueRenderer r = s.Renderer();
+            std::string text = r.Text(addr, t);
+            return py::make_tuple(text, Dump(DiagList(r.diagnostics())));
+          },
+          "(text, JSON array text of the diagnostics) of the value of type t at addr")
+      .def(
+          "read",
+          [](Session &s, uint64_t addr, size_t n) {
+            std::string buf(n, '\0');
+            size_t got = s.memory().Read(addr, buf.data(), n);
+            buf.resize(got);
+            return py::bytes(buf);
+          },
+          "read through the session's cache");
 
   py::class_<MapHandle>(m, "Map")
       .def_property_readonly("address", &MapHandle::address)

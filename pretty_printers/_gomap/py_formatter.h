@@ -83,9 +83,9 @@ public:
         check();
         return inp->default_json().dump(-1, ' ', false, Json::error_handler_t::replace);
       });
-      py::tuple r = registry_->attr("_format")(
-          in.type.name, std::string(KindName(in.type.kind)), in.address,
-          py::bytes(in.raw.data(), in.raw.size()), in.json, text_fn, json_fn);
+      py::tuple r = registry_->attr("_format")(in.type.name, std::string(KindName(in.type.kind)),
+                                               in.address, py::bytes(in.raw.data(), in.raw.size()),
+                                               in.json, text_fn, json_fn);
       std::string status = r[0].cast<std::string>();
       std::string payload = r[1].cast<std::string>();
       if (status == "formatted") {

@@ -35,7 +35,7 @@ struct Input {
   uint8_t profile = 0;
   uint64_t a0 = 0, a1 = 0;
   ImageReader mem;
-  uint64_t mapped = 0;  // bytes in regions
+  uint64_t mapped = 0; // bytes in regions
   size_t regions = 0;
 };
 
@@ -74,8 +74,8 @@ inline void CheckDiags(const DiagnosticSink &sink) {
   for (const auto &d : sink.items()) {
     if (d.message.empty() || d.message.find('\n') != std::string::npos ||
         CodeName(d.code).empty()) {
-      std::fprintf(stderr, "bad diagnostic: [%s] %s\n",
-                   std::string(CodeName(d.code)).c_str(), d.message.c_str());
+      std::fprintf(stderr, "bad diagnostic: [%s] %s\n", std::string(CodeName(d.code)).c_str(),
+                   d.message.c_str());
       std::abort();
     }
   }
@@ -97,9 +97,8 @@ inline void Require(bool ok, const char *what) {
 // The Go types a profile can name (linux/amd64).
 struct Types {
   TypeTable table;
-  Type *int_, *int64_, *int32_, *int8_, *uint64_, *float64_, *bool_, *string_,
-      *any_, *big_, *record_, *pint_, *slice_, *array_, *inner_map_,
-      *entry_ptr_;
+  Type *int_, *int64_, *int32_, *int8_, *uint64_, *float64_, *bool_, *string_, *any_, *big_,
+      *record_, *pint_, *slice_, *array_, *inner_map_, *entry_ptr_;
   std::map<uint64_t, const Type *> by_desc; // fake runtime type descriptors
   Types() {
     int_ = table.New(Kind::Int, "int", 8, 8);
@@ -145,11 +144,11 @@ struct Types {
 
 // Go releases the profiles cover: one per map layout family.
 inline const char *const kVersions[] = {
-    "go1.19.8",                  // classic
-    "go1.25.14 X:noswissmap",    // classic with clearSeq
-    "go1.24.13",                 // swiss, go1.24 table
-    "go1.26.8",                  // swiss
-    "go1.27.4 X:mapsplitgroup",  // swiss, KKKKVVVV groups
+    "go1.19.8",                 // classic
+    "go1.25.14 X:noswissmap",   // classic with clearSeq
+    "go1.24.13",                // swiss, go1.24 table
+    "go1.26.8",                 // swiss
+    "go1.27.4 X:mapsplitgroup", // swiss, KKKKVVVV groups
 };
 constexpr int kNumVersions = 5;
 constexpr int kNumKV = 10;
@@ -166,16 +165,36 @@ inline Profile MakeProfile(Types &t, uint8_t p) {
   out.version = GoVersion::Parse(kVersions[(p / kNumKV) % kNumVersions]);
   const Type *k = t.string_, *v = t.int_;
   switch (p % kNumKV) {
-  case 0: k = t.string_, v = t.int_; break;
-  case 1: k = t.int_, v = t.int_; break;
-  case 2: k = t.int64_, v = t.int64_; break;
-  case 3: k = t.string_, v = t.string_; break;
-  case 4: k = t.int_, v = t.int32_; break;
-  case 5: k = t.int32_, v = t.int8_; break;
-  case 6: k = t.big_, v = t.big_; break;
-  case 7: k = t.string_, v = t.any_; break;
-  case 8: k = t.string_, v = t.inner_map_; break;
-  case 9: k = t.any_, v = t.entry_ptr_; break; // sync.Map's read/dirty maps
+  case 0:
+    k = t.string_, v = t.int_;
+    break;
+  case 1:
+    k = t.int_, v = t.int_;
+    break;
+  case 2:
+    k = t.int64_, v = t.int64_;
+    break;
+  case 3:
+    k = t.string_, v = t.string_;
+    break;
+  case 4:
+    k = t.int_, v = t.int32_;
+    break;
+  case 5:
+    k = t.int32_, v = t.int8_;
+    break;
+  case 6:
+    k = t.big_, v = t.big_;
+    break;
+  case 7:
+    k = t.string_, v = t.any_;
+    break;
+  case 8:
+    k = t.string_, v = t.inner_map_;
+    break;
+  case 9:
+    k = t.any_, v = t.entry_ptr_;
+    break; // sync.Map's read/dirty maps
   }
   Type *mt = t.MapOf(k, v);
   out.map_type = mt;

@@ -16,8 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   uint8_t profile = data[0];
   uint64_t a0 = fuzz::Le(data + 1, 8), a1 = fuzz::Le(data + 9, 8);
-  static const char *const kNames[] = {".gopclntab", ".noptrdata", ".rodata", ".text",
-                                       ".go.module", ".bss", ".noptrbss", ".data"};
+  static const char *const kNames[] = {".gopclntab", ".noptrdata", ".rodata",   ".text",
+                                       ".go.module", ".bss",       ".noptrbss", ".data"};
   BinaryImage image;
   size_t off = 17, n = 0;
   while (off + 12 <= size && n < 8) {

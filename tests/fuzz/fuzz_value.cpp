@@ -27,9 +27,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   // Single values of every menu type at a1.
   ValueRenderer r(mem, &resolver, &layouts);
-  for (const Type *t : {(const Type *)types.string_, (const Type *)types.any_,
-                        (const Type *)types.record_, (const Type *)types.pint_,
-                        (const Type *)types.slice_, (const Type *)types.big_}) {
+  for (const Type *t :
+       {(const Type *)types.string_, (const Type *)types.any_, (const Type *)types.record_,
+        (const Type *)types.pint_, (const Type *)types.slice_, (const Type *)types.big_}) {
     (void)fuzz::Dump(r.JsonOrdered(in.a1, t));
     (void)r.Text(in.a1, t);
   }

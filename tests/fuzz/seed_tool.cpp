@@ -191,8 +191,8 @@ int SyncSeed(fuzz::Input &in, const std::string &dir, const std::string &name) {
   auto body = Regions(ranges);
   seed.insert(seed.end(), body.begin(), body.end());
   Write(dir + "/syncmap/" + name, seed);
-  std::printf("%s: sync.Map profile %u, %zu entries, %zu diagnostics, %zu bytes\n",
-              name.c_str(), in.profile, r.entries.size(), r.diags.items().size(), seed.size());
+  std::printf("%s: sync.Map profile %u, %zu entries, %zu diagnostics, %zu bytes\n", name.c_str(),
+              in.profile, r.entries.size(), r.diags.items().size(), seed.size());
   return 0;
 }
 

@@ -54,8 +54,7 @@ TEST_F(ClassicCheckTest, CleanGrowingMapIsOk) {
   EXPECT_EQ(j["walked"]["oldbuckets"], 2);
   EXPECT_EQ(j["len"], 4);
   std::string text = CheckText(rep, layout, nullptr);
-  EXPECT_EQ(text,
-            "map at " + HexAddr(h) + " (classic, 4 entries walked): OK\n");
+  EXPECT_EQ(text, "map at " + HexAddr(h) + " (classic, 4 entries walked): OK\n");
 }
 
 TEST_F(ClassicCheckTest, CountMismatchIsOneErrorWithTheAddress) {
@@ -65,21 +64,18 @@ TEST_F(ClassicCheckTest, CountMismatchIsOneErrorWithTheAddress) {
   uint64_t h = cb.Hmap(5, 0, 1, arr);
   ImageReader r = img.Reader();
   CheckReport rep = CheckMap(r, layout, h, Limits{});
-  const Diagnostic *d = FindDiag(rep.diags.items(), DiagCode::Inconsistent,
-                                 "found 2 entries but count = 5");
+  const Diagnostic *d =
+      FindDiag(rep.diags.items(), DiagCode::Inconsistent, "found 2 entries but count = 5");
   ASSERT_NE(d, nullptr) << DiagText(rep.diags.items());
   EXPECT_EQ(d->severity, Severity::Error);
   EXPECT_EQ(d->address, h);
   EXPECT_EQ(CountCode(rep.diags, DiagCode::Inconsistent), 1u);
-  std::string text = CheckText(
-      rep, layout, types.table.New(Kind::Map, "map[int64]int64", 8, 8));
-  EXPECT_NE(text.find("map[int64]int64 at " + HexAddr(h) +
-                      " (classic, 2 entries walked): 1 error\n"),
-            std::string::npos)
+  std::string text = CheckText(rep, layout, types.table.New(Kind::Map, "map[int64]int64", 8, 8));
+  EXPECT_NE(
+      text.find("map[int64]int64 at " + HexAddr(h) + " (classic, 2 entries walked): 1 error\n"),
+      std::string::npos)
       << text;
-  EXPECT_NE(text.find("  error inconsistent: hmap at " + HexAddr(h)),
-            std::string::npos)
-      << text;
+  EXPECT_NE(text.find("  error inconsistent: hmap at " + HexAddr(h)), std::string::npos) << text;
   EXPECT_EQ(CheckJson(rep, layout, nullptr)["ok"], false);
 }
 
@@ -98,14 +94,12 @@ TEST_F(ClassicCheckTest, CycleAndUnreadableReportedOnceAndWritingFlag) {
   ImageReader r = img.Reader();
   CheckReport rep = CheckMap(r, layout, h, Limits{});
   // Both walks see the loop and the unreadable bucket; each is reported once.
-  EXPECT_EQ(CountCode(rep.diags, DiagCode::Cycle), 1u)
-      << DiagText(rep.diags.items());
-  EXPECT_EQ(CountCode(rep.diags, DiagCode::Unreadable), 1u)
-      << DiagText(rep.diags.items());
+  EXPECT_EQ(CountCode(rep.diags, DiagCode::Cycle), 1u) << DiagText(rep.diags.items());
+  EXPECT_EQ(CountCode(rep.diags, DiagCode::Unreadable), 1u) << DiagText(rep.diags.items());
   EXPECT_EQ(CountCode(rep.diags, DiagCode::WritingFlagSet), 1u);
-  EXPECT_NE(FindDiag(rep.diags.items(), DiagCode::Unreadable,
-                     "bucket 1 overflow 1 at 0x7e0000000000"),
-            nullptr)
+  EXPECT_NE(
+      FindDiag(rep.diags.items(), DiagCode::Unreadable, "bucket 1 overflow 1 at 0x7e0000000000"),
+      nullptr)
       << DiagText(rep.diags.items());
   EXPECT_TRUE(rep.diags.HasErrors());
 }
@@ -174,17 +168,17 @@ TEST_F(SwissCheckTest, UsedMismatchAndTableUsedMismatch) {
   uint64_t m2 = sb.Map(2, sb.Dir({t1}), 1, 0);
   ImageReader r = img.Reader();
   CheckReport rep = CheckMap(r, layout, m, Limits{});
-  const Diagnostic *d = FindDiag(rep.diags.items(), DiagCode::Inconsistent,
-                                 "found 2 entries but used = 7");
+  const Diagnostic *d =
+      FindDiag(rep.diags.items(), DiagCode::Inconsistent, "found 2 entries but used = 7");
   ASSERT_NE(d, nullptr) << DiagText(rep.diags.items());
   EXPECT_EQ(d->address, m);
-  EXPECT_NE(FindDiag(rep.diags.items(), DiagCode::Inconsistent,
-                     "tables' used sum to 2 but Map.used = 7"),
-            nullptr);
+  EXPECT_NE(
+      FindDiag(rep.diags.items(), DiagCode::Inconsistent, "tables' used sum to 2 but Map.used = 7"),
+      nullptr);
   CheckReport rep2 = CheckMap(r, layout, m2, Limits{});
-  EXPECT_NE(FindDiag(rep2.diags.items(), DiagCode::Inconsistent,
-                     "1 full ctrl bytes but table.used = 2"),
-            nullptr)
+  EXPECT_NE(
+      FindDiag(rep2.diags.items(), DiagCode::Inconsistent, "1 full ctrl bytes but table.used = 2"),
+      nullptr)
       << DiagText(rep2.diags.items());
   EXPECT_TRUE(rep2.diags.HasErrors());
 }
@@ -197,8 +191,7 @@ TEST_F(SwissCheckTest, UnreadableTableIsAnErrorNotACrash) {
   EXPECT_TRUE(rep.diags.HasErrors());
   EXPECT_NE(FindDiag(rep.diags.items(), DiagCode::Unreadable, ""), nullptr)
       << DiagText(rep.diags.items());
-  EXPECT_EQ(CountCode(rep.diags, DiagCode::Unreadable), 1u)
-      << DiagText(rep.diags.items());
+  EXPECT_EQ(CountCode(rep.diags, DiagCode::Unreadable), 1u) << DiagText(rep.diags.items());
 }
 
 TEST(MergeDiagnosticsTest, SkipsExactDuplicatesOnly) {

@@ -43,8 +43,7 @@ TEST_F(ClassicTest, EmptyMapWithoutBuckets) {
 
 TEST_F(ClassicTest, HeaderFieldsAndFlags) {
   uint64_t buckets = cb.Buckets(1);
-  uint64_t h = cb.Hmap(0, classic::kFlagIterator | classic::kFlagOldIterator, 1,
-                       buckets);
+  uint64_t h = cb.Hmap(0, classic::kFlagIterator | classic::kFlagOldIterator, 1, buckets);
   ImageReader r = img.Reader();
   DiagnosticSink sink;
   MapHeader hdr;
@@ -55,13 +54,11 @@ TEST_F(ClassicTest, HeaderFieldsAndFlags) {
   EXPECT_EQ(hdr.Get("hash0"), 0x1234u);
   EXPECT_FALSE(hdr.Has("clearSeq"));
   EXPECT_EQ(hdr.fields.size(), layout.classic.hmap.fields.size());
-  EXPECT_EQ(hdr.flag_names,
-            (std::vector<std::string>{"iterator", "oldIterator"}));
+  EXPECT_EQ(hdr.flag_names, (std::vector<std::string>{"iterator", "oldIterator"}));
   EXPECT_FALSE(hdr.writing);
   EXPECT_TRUE(sink.items().empty()) << DiagText(sink.items());
   EXPECT_EQ(classic::FlagNames(0xf),
-            (std::vector<std::string>{"iterator", "oldIterator", "hashWriting",
-                                      "sameSizeGrow"}));
+            (std::vector<std::string>{"iterator", "oldIterator", "hashWriting", "sameSizeGrow"}));
 }
 
 TEST_F(ClassicTest, UnreadableHeader) {
@@ -72,8 +69,7 @@ TEST_F(ClassicTest, UnreadableHeader) {
   ASSERT_NE(FindDiag(sink.items(), DiagCode::Unreadable, "0xdead000"), nullptr);
   Walk w = WalkInts(r, layout, 0xdead000);
   EXPECT_TRUE(w.entries.empty());
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Unreadable, "hmap at 0xdead000"),
-            nullptr);
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Unreadable, "hmap at 0xdead000"), nullptr);
 }
 
 TEST_F(ClassicTest, BucketsAndEmptySlots) {
@@ -231,9 +227,7 @@ TEST_F(ClassicTest, NilIndirectPointerIsReported) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, big, h);
   EXPECT_EQ(w.entries.size(), 1u);
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible,
-                     "bucket 0, slot 1: nil indirect key"),
-            nullptr)
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible, "bucket 0, slot 1: nil indirect key"), nullptr)
       << DiagText(w.diags);
 }
 
@@ -261,14 +255,12 @@ TEST_F(ClassicTest, StringKeys) {
     ASSERT_TRUE(r.ReadScalar(e.elem_addr, &v));
     got[s] = v;
   }
-  EXPECT_EQ(got, (std::map<std::string, int64_t>{
-                     {"alpha", 1}, {"beta", 2}, {"gamma", 3}}));
+  EXPECT_EQ(got, (std::map<std::string, int64_t>{{"alpha", 1}, {"beta", 2}, {"gamma", 3}}));
   EXPECT_TRUE(cur->diagnostics().items().empty());
 }
 
 TEST_F(ClassicTest, NoSwissHeaderWithClearSeq) {
-  MapLayout ns =
-      MustLayout("go1.24.13 X:noswissmap", types.int64_, types.int64_);
+  MapLayout ns = MustLayout("go1.24.13 X:noswissmap", types.int64_, types.int64_);
   ClassicBuilder nb(img, ns);
   uint64_t arr = nb.Buckets(0);
   nb.SetInt(nb.Bucket(arr, 0), 0, 4, 40);
@@ -294,8 +286,7 @@ TEST_F(ClassicTest, HashWritingFlag) {
   ASSERT_TRUE(ReadHeader(r, layout, h, &hdr, sink));
   EXPECT_TRUE(hdr.writing);
   EXPECT_EQ(hdr.flag_names, (std::vector<std::string>{"hashWriting"}));
-  const Diagnostic *d =
-      FindDiag(sink.items(), DiagCode::WritingFlagSet, "hashWriting");
+  const Diagnostic *d = FindDiag(sink.items(), DiagCode::WritingFlagSet, "hashWriting");
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->severity, Severity::Warning);
   EXPECT_EQ(d->address, h);
@@ -316,9 +307,7 @@ TEST_F(ClassicTest, UnreadableBucketInArray) {
   const Diagnostic *d = FindDiag(w.diags, DiagCode::Unreadable, "bucket 2 at");
   ASSERT_NE(d, nullptr) << DiagText(w.diags);
   EXPECT_EQ(d->address, cb.Bucket(arr, 2));
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Inconsistent,
-                     "found 3 entries but count = 4"),
-            nullptr);
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Inconsistent, "found 3 entries but count = 4"), nullptr);
 }
 
 // The storage a header claims, by evidence: the readable prefix of an array
@@ -340,8 +329,7 @@ TEST_F(ClassicTest, UnreadableBucketArray) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, h);
   EXPECT_TRUE(w.entries.empty());
-  const Diagnostic *d =
-      FindDiag(w.diags, DiagCode::Unreadable, "buckets 0-7 at");
+  const Diagnostic *d = FindDiag(w.diags, DiagCode::Unreadable, "buckets 0-7 at");
   ASSERT_NE(d, nullptr) << DiagText(w.diags);
   EXPECT_EQ(d->address, arr);
 }
@@ -358,8 +346,7 @@ TEST_F(ClassicTest, UnreadableOverflowBucket) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, h);
   EXPECT_EQ(w.entries.size(), 8u);
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Unreadable, "bucket 0 overflow 1"),
-            nullptr)
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Unreadable, "bucket 0 overflow 1"), nullptr)
       << DiagText(w.diags);
 }
 
@@ -380,8 +367,7 @@ TEST_F(ClassicTest, OverflowCycle) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, h);
   EXPECT_EQ(w.entries.size(), 17u); // each bucket once
-  const Diagnostic *d =
-      FindDiag(w.diags, DiagCode::Cycle, "bucket 1 overflow 3");
+  const Diagnostic *d = FindDiag(w.diags, DiagCode::Cycle, "bucket 1 overflow 3");
   ASSERT_NE(d, nullptr) << DiagText(w.diags);
   EXPECT_EQ(d->address, o1);
 }
@@ -398,8 +384,7 @@ TEST_F(ClassicTest, OverflowIntoBucketArray) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, h);
   EXPECT_EQ(w.entries, Pairs({{1, 1}}));
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible,
-                     "bucket 1 overflow 1: overflow pointer"),
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible, "bucket 1 overflow 1: overflow pointer"),
             nullptr)
       << DiagText(w.diags);
 }
@@ -410,8 +395,7 @@ TEST_F(ClassicTest, HugeB) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, h);
   EXPECT_TRUE(w.entries.empty());
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible, "B = 200 > 63"), nullptr)
-      << DiagText(w.diags);
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible, "B = 200 > 63"), nullptr) << DiagText(w.diags);
 }
 
 // A corrupt B over unmapped memory: the buckets it claims are not there, so
@@ -422,12 +406,10 @@ TEST_F(ClassicTest, LargeBOverUnreadableMemoryIsBounded) {
   CountingReader r(img_reader);
   Walk w = WalkInts(r, layout, h);
   EXPECT_TRUE(w.entries.empty());
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible,
-                     "B = 60 claims 1152921504606846976 buckets"),
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible, "B = 60 claims 1152921504606846976 buckets"),
             nullptr)
       << DiagText(w.diags);
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Unreadable, "buckets 0-1152921504606846975 at"),
-            nullptr)
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Unreadable, "buckets 0-1152921504606846975 at"), nullptr)
       << DiagText(w.diags);
   EXPECT_LT(r.reads, 20u);
 }
@@ -440,18 +422,15 @@ TEST_F(ClassicTest, BadPointersAndCounts) {
   uint64_t h4 = cb.Hmap(1000, 0, 2, arr);
   ImageReader r = img.Reader();
   Walk w1 = WalkInts(r, layout, h1);
-  EXPECT_NE(FindDiag(w1.diags, DiagCode::Implausible, "not 8-byte aligned"),
-            nullptr);
+  EXPECT_NE(FindDiag(w1.diags, DiagCode::Implausible, "not 8-byte aligned"), nullptr);
   Walk w2 = WalkInts(r, layout, h2);
-  EXPECT_NE(FindDiag(w2.diags, DiagCode::Implausible, "buckets is nil"),
-            nullptr);
+  EXPECT_NE(FindDiag(w2.diags, DiagCode::Implausible, "buckets is nil"), nullptr);
   Walk w3 = WalkInts(r, layout, h3);
   EXPECT_NE(FindDiag(w3.diags, DiagCode::Implausible, "count = -5"), nullptr);
   DiagnosticSink sink;
   MapHeader hdr;
   ASSERT_TRUE(ReadHeader(r, layout, h4, &hdr, sink));
-  EXPECT_NE(FindDiag(sink.items(), DiagCode::Implausible, "count = 1000"),
-            nullptr);
+  EXPECT_NE(FindDiag(sink.items(), DiagCode::Implausible, "count = 1000"), nullptr);
 }
 
 TEST_F(ClassicTest, CountMismatch) {
@@ -462,8 +441,7 @@ TEST_F(ClassicTest, CountMismatch) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, h);
   EXPECT_EQ(w.entries.size(), 8u);
-  const Diagnostic *d = FindDiag(w.diags, DiagCode::Inconsistent,
-                                 "found 8 entries but count = 10");
+  const Diagnostic *d = FindDiag(w.diags, DiagCode::Inconsistent, "found 8 entries but count = 10");
   ASSERT_NE(d, nullptr) << DiagText(w.diags);
   EXPECT_EQ(d->severity, Severity::Error);
 }
@@ -499,8 +477,7 @@ TEST_F(ClassicTest, MaxBuckets) {
   Walk w = WalkInts(r, layout, h, lim);
   EXPECT_EQ(w.entries.size(), 4u);
   EXPECT_TRUE(w.truncated);
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Truncated, "4 buckets (limit)"),
-            nullptr)
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Truncated, "4 buckets (limit)"), nullptr)
       << DiagText(w.diags);
   EXPECT_EQ(FindDiag(w.diags, DiagCode::Inconsistent), nullptr);
 }
@@ -522,9 +499,7 @@ TEST_F(ClassicTest, MaxChain) {
   Walk w = WalkInts(r, layout, h, lim);
   EXPECT_EQ(w.entries.size(), 24u);
   EXPECT_TRUE(w.truncated);
-  EXPECT_NE(
-      FindDiag(w.diags, DiagCode::Truncated, "bucket 0: overflow chain longer"),
-      nullptr)
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Truncated, "bucket 0: overflow chain longer"), nullptr)
       << DiagText(w.diags);
 }
 

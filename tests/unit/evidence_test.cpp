@@ -31,8 +31,7 @@ TEST_F(ClassicEvidence, CountZeroOverPopulatedBuckets) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, h);
   EXPECT_EQ(w.entries, Pairs({{1, 10}, {2, 20}})); // shown, not hidden
-  const Diagnostic *d =
-      FindDiag(w.diags, DiagCode::Inconsistent, "found 2 entries but count = 0");
+  const Diagnostic *d = FindDiag(w.diags, DiagCode::Inconsistent, "found 2 entries but count = 0");
   ASSERT_NE(d, nullptr) << DiagText(w.diags);
   EXPECT_EQ(d->severity, Severity::Error);
   EXPECT_EQ(d->address, h);
@@ -64,8 +63,7 @@ TEST_F(ClassicEvidence, OverflowPointerIntoTheHmap) {
               nullptr)
         << DiagText(w.diags);
     MapLayoutReport lr = WalkLayout(r, layout, h, Limits{});
-    EXPECT_NE(FindDiag(lr.diags.items(), DiagCode::Implausible, "points into the hmap"),
-              nullptr)
+    EXPECT_NE(FindDiag(lr.diags.items(), DiagCode::Implausible, "points into the hmap"), nullptr)
         << DiagText(lr.diags.items());
     EXPECT_EQ(lr.classic.overflow_buckets, 0u);
   }
@@ -108,8 +106,7 @@ TEST(SwissEvidence, UsedZeroOverFullGroup) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, m);
   EXPECT_EQ(w.entries, Pairs({{7, 70}, {8, 80}}));
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Inconsistent, "found 2 entries but used = 0"),
-            nullptr)
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Inconsistent, "found 2 entries but used = 0"), nullptr)
       << DiagText(w.diags);
   CheckReport rep = CheckMap(r, layout, m, Limits{});
   EXPECT_TRUE(rep.diags.HasErrors());

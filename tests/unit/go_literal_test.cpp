@@ -26,13 +26,20 @@ class LiteralTest : public ::testing::Test {
 protected:
   LiteralTest() {
     for (auto [k, name, size] : std::initializer_list<std::tuple<Kind, const char *, uint64_t>>{
-             {Kind::Int, "int", 8},         {Kind::Int8, "int8", 1},
-             {Kind::Int16, "int16", 2},     {Kind::Int32, "int32", 4},
-             {Kind::Int64, "int64", 8},     {Kind::Uint8, "uint8", 1},
-             {Kind::Uint32, "uint32", 4},   {Kind::Uint64, "uint64", 8},
-             {Kind::Uintptr, "uintptr", 8}, {Kind::Float32, "float32", 4},
-             {Kind::Float64, "float64", 8}, {Kind::Complex128, "complex128", 16},
-             {Kind::Complex64, "complex64", 8}, {Kind::Bool, "bool", 1},
+             {Kind::Int, "int", 8},
+             {Kind::Int8, "int8", 1},
+             {Kind::Int16, "int16", 2},
+             {Kind::Int32, "int32", 4},
+             {Kind::Int64, "int64", 8},
+             {Kind::Uint8, "uint8", 1},
+             {Kind::Uint32, "uint32", 4},
+             {Kind::Uint64, "uint64", 8},
+             {Kind::Uintptr, "uintptr", 8},
+             {Kind::Float32, "float32", 4},
+             {Kind::Float64, "float64", 8},
+             {Kind::Complex128, "complex128", 16},
+             {Kind::Complex64, "complex64", 8},
+             {Kind::Bool, "bool", 1},
              {Kind::String, "string", 16}})
       t_[name] = tt_.New(k, name, size, size > 8 ? 8 : size);
     user_id_ = tt_.New(Kind::Uint64, "main.UserID", 8, 8);
@@ -80,7 +87,7 @@ TEST_F(LiteralTest, StringsInterpretedAndRaw) {
   EXPECT_EQ(Ok(R"("")", t_["string"]).s, "");
   EXPECT_EQ(Ok(R"("a\"b\\c\n\t")", t_["string"]).s, "a\"b\\c\n\t");
   EXPECT_EQ(Ok(R"("\x41\101\u00e9\U0001F642")", t_["string"]).s, "AA\xc3\xa9\xf0\x9f\x99\x82");
-  EXPECT_EQ(Ok(R"("\xff")", t_["string"]).s, "\xff"); // a byte, not U+00FF
+  EXPECT_EQ(Ok(R"("\xff")", t_["string"]).s, "\xff");    // a byte, not U+00FF
   EXPECT_EQ(Ok("`raw\\n\r`", t_["string"]).s, "raw\\n"); // \r dropped, no escapes
   EXPECT_EQ(Ok(R"(string("x"))", t_["string"]).s, "x");
   EXPECT_EQ(Ok(R"(  "padded"  )", t_["string"]).s, "padded");
@@ -143,8 +150,7 @@ TEST_F(LiteralTest, IntegersEveryBaseAndRange) {
   EXPECT_EQ(Err("300", t_["uint8"]).message, "300 overflows uint8");
   EXPECT_EQ(Err("-1", t_["uint64"]).message, "-1 overflows uint64");
   EXPECT_EQ(Err("128", t_["int8"]).message, "128 overflows int8");
-  EXPECT_EQ(Err("9223372036854775808", t_["int64"]).message,
-            "9223372036854775808 overflows int64");
+  EXPECT_EQ(Err("9223372036854775808", t_["int64"]).message, "9223372036854775808 overflows int64");
   EXPECT_EQ(Err("18446744073709551616", t_["uint64"]).message,
             "18446744073709551616 overflows uint64");
   EXPECT_EQ(Err("1.5", i).message, "1.5 is not an integer");
@@ -238,7 +244,7 @@ TEST_F(LiteralTest, StructsKeyedPositionalAndElided) {
   EXPECT_EQ(a.elems[0].i, 1);
   EXPECT_EQ(a.elems[1].s, "a");
   EXPECT_EQ(a.elems[2].kind, GoLiteral::Kind::Zero); // the blank field
-  GoLiteral b = Ok(R"({1, "a"})", p_); // positional: blank fields are not listed
+  GoLiteral b = Ok(R"({1, "a"})", p_);               // positional: blank fields are not listed
   EXPECT_EQ(b.elems[0].i, 1);
   EXPECT_EQ(b.elems[1].s, "a");
   GoLiteral c = Ok("P{Y: `b`}", p_);
@@ -255,7 +261,8 @@ TEST_F(LiteralTest, StructsKeyedPositionalAndElided) {
   EXPECT_EQ(Err("{X: 1, X: 2}", p_).message, "duplicate field X in {X: 1, X: 2}");
   EXPECT_EQ(Err("{1}", p_).message,
             "{1} has 1 values; main.P has 2 fields (or name them: {Field: value})");
-  EXPECT_EQ(Err(R"({X: 1, "a"})", p_).message, "{X: 1, \"a\"} mixes field:value and value elements");
+  EXPECT_EQ(Err(R"({X: 1, "a"})", p_).message,
+            "{X: 1, \"a\"} mixes field:value and value elements");
   EXPECT_EQ(Err("main.Q{1, 2}", p_).message, "main.Q{1, 2} has type main.Q, not main.P");
   EXPECT_EQ(Err("42", p_).message, "42 is not a main.P literal ({…})");
   LiteralError nested = Err(R"({X: "a"})", p_);
@@ -310,7 +317,8 @@ TEST_F(LiteralTest, InterfaceKeysTakeTheirDefaultOrNamedType) {
   ParsedLiteral out;
   LiteralError e;
   EXPECT_FALSE(ParseGoLiteral("main.P{}", any_, nullptr, &out, &e));
-  EXPECT_EQ(e.message, "main.P{}: no type named main.P (only predeclared types without debug info)");
+  EXPECT_EQ(e.message,
+            "main.P{}: no type named main.P (only predeclared types without debug info)");
 }
 
 TEST_F(LiteralTest, SyntaxErrorsAreOneLine) {
@@ -323,9 +331,7 @@ TEST_F(LiteralTest, SyntaxErrorsAreOneLine) {
 }
 
 TEST_F(LiteralTest, JsonEncodingMatchesShow) {
-  auto J = [&](const std::string &text, const Type *t) {
-    return json(GoLiteralJson(Ok(text, t)));
-  };
+  auto J = [&](const std::string &text, const Type *t) { return json(GoLiteralJson(Ok(text, t))); };
   EXPECT_EQ(J("42", t_["int"]), json(42));
   EXPECT_EQ(J("-9007199254740993", t_["int64"]), json("-9007199254740993"));
   EXPECT_EQ(J("18446744073709551615", t_["uint64"]), json("18446744073709551615"));

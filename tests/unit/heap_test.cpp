@@ -36,8 +36,8 @@ public:
     img_.Put64(mheap_ + layout_.mheap_arenas.offset, slot - (ri % layout_.arena_l2) * 8);
   }
   uint64_t AddSpan(uint64_t base, uint64_t npages, uint64_t elemsize, uint64_t nelems,
-                   uint8_t state, uint32_t sweepgen, uint64_t freeindex,
-                   std::vector<uint8_t> alloc, std::vector<uint8_t> marks = {}) {
+                   uint8_t state, uint32_t sweepgen, uint64_t freeindex, std::vector<uint8_t> alloc,
+                   std::vector<uint8_t> marks = {}) {
     const uint64_t s = img_.Alloc(layout_.span_read_size, 8);
     auto put = [&](const FieldLoc &f, uint64_t v) { img_.Write(s + f.offset, &v, f.size); };
     put(layout_.start_addr, base);
@@ -104,8 +104,7 @@ TEST(HeapModel, ObjectsOfASweptSpan) {
   EXPECT_EQ(heap::Verdict(p, heap::Expect{4096, true, 0}, &why), "reused");
   // Allocated, fitting, but not the object's start.
   EXPECT_EQ(heap::Verdict(p, heap::Expect{64, true, 0}, &why), "reused");
-  EXPECT_EQ(heap::Verdict(m.ClassifyPointer(base + 128), heap::Expect{120, true, 0}, &why),
-            "fits");
+  EXPECT_EQ(heap::Verdict(m.ClassifyPointer(base + 128), heap::Expect{120, true, 0}, &why), "fits");
 }
 
 TEST(HeapModel, MallocHeaderOfScanObjectsAbove512Bytes) {
@@ -186,7 +185,7 @@ TEST(HeapModel, CorruptRecordsAreUnreadableWithCoordinates) {
   FakeHeap fh(img);
   fh.MapArena(base);
   fh.AddSpan(base, 1, 0, 64, heap::kSpanInUse, kSweepgen, 0, {0}); // elemsize 0
-  fh.SetPage(other, 0xdead0000);                                  // wild mspan
+  fh.SetPage(other, 0xdead0000);                                   // wild mspan
   ImageReader r = img.Reader();
   heap::Mheap m = fh.Model(r);
   heap::PointerInfo p = m.ClassifyPointer(base);
@@ -208,8 +207,7 @@ TEST(HeapModel, BuiltinTableCoversTheWindow) {
   EXPECT_FALSE(heap::BuiltinHeapLayout(GoVersion::Parse("go1.18.10"), &why));
   EXPECT_FALSE(heap::BuiltinHeapLayout(GoVersion::Parse("go1.28.0"), &why));
   for (int minor = 19; minor <= 27; ++minor) {
-    auto l = heap::BuiltinHeapLayout(GoVersion::Parse("go1." + std::to_string(minor) + ".1"),
-                                     &why);
+    auto l = heap::BuiltinHeapLayout(GoVersion::Parse("go1." + std::to_string(minor) + ".1"), &why);
     ASSERT_TRUE(l) << minor << ": " << why;
     EXPECT_EQ(l->freeindex.size, minor >= 22 ? 2u : 8u) << minor;
   }
@@ -232,9 +230,9 @@ protected:
     hi = img.Alloc(16, 8);
     reader = img.Reader();
     // The map itself lives on a "stack": legal, no heap records needed.
-    model = std::make_unique<heap::Mheap>(reader, fh->layout_, fh->mheap_,
-                                          std::vector<heap::Region>{
-                                              {lo, hi, "stack", "goroutine 1 stack"}});
+    model = std::make_unique<heap::Mheap>(
+        reader, fh->layout_, fh->mheap_,
+        std::vector<heap::Region>{{lo, hi, "stack", "goroutine 1 stack"}});
     EXPECT_TRUE(model->Load());
     return CheckMap(reader, layout, h, Limits{}, model.get());
   }
@@ -278,8 +276,7 @@ TEST_F(HeapCheckTest, SpanNotInUseIsFreed) {
 
 TEST_F(HeapCheckTest, LiveObjectOfAnotherSizeIsReused) {
   // 16-byte objects, all allocated: oldbuckets (2 buckets) cannot be one.
-  fh->AddSpan(victim, 1, 16, 512, heap::kSpanInUse, kSweepgen, 512,
-              std::vector<uint8_t>(64, 0xff));
+  fh->AddSpan(victim, 1, 16, 512, heap::kSpanInUse, kSweepgen, 512, std::vector<uint8_t>(64, 0xff));
   CheckReport r = Check(victim);
   ASSERT_NE(Stale(r), nullptr) << CheckText(r, layout, nullptr);
   EXPECT_NE(Stale(r)->message.find("live object"), std::string::npos) << Stale(r)->message;
@@ -318,9 +315,9 @@ protected:
     set("bucket", 1);
     hi = img.Alloc(16, 8);
     reader = img.Reader();
-    model = std::make_unique<heap::Mheap>(reader, fh->layout_, fh->mheap_,
-                                          std::vector<heap::Region>{
-                                              {lo, hi, "stack", "goroutine 1 stack"}});
+    model = std::make_unique<heap::Mheap>(
+        reader, fh->layout_, fh->mheap_,
+        std::vector<heap::Region>{{lo, hi, "stack", "goroutine 1 stack"}});
     EXPECT_TRUE(model->Load());
     CheckReport r = CheckMap(reader, layout, h, Limits{}, model.get());
     IterReport ir = DecodeIter(reader, layout, il, it, Limits{});

@@ -16,8 +16,8 @@
 
 #include "core/map.h"
 #include "core/target.h"
-#include "core/value.h"
 #include "core/types.h"
+#include "core/value.h"
 
 namespace gomap::testing {
 
@@ -45,9 +45,7 @@ public:
     }
     std::memcpy(it->second.data() + (addr - it->first), src, n);
   }
-  template <typename T> void Put(uint64_t addr, T v) {
-    Write(addr, &v, sizeof v);
-  }
+  template <typename T> void Put(uint64_t addr, T v) { Write(addr, &v, sizeof v); }
   void Put64(uint64_t addr, uint64_t v) { Put<uint64_t>(addr, v); }
   uint8_t Get8(uint64_t addr) const {
     auto it = --segs_.upper_bound(addr);
@@ -118,8 +116,7 @@ struct FakeLayouts final : MapLayoutProvider {
 // Go types used by the tests (linux/amd64 sizes).
 struct TestTypes {
   TypeTable table;
-  const Type *int64_, *int_, *int8_, *uint8_, *int32_, *string_, *empty_, *any_,
-      *big_;
+  const Type *int64_, *int_, *int8_, *uint8_, *int32_, *string_, *empty_, *any_, *big_;
   TestTypes() {
     int64_ = table.New(Kind::Int64, "int64", 8, 8);
     int_ = table.New(Kind::Int, "int", 8, 8);
@@ -129,8 +126,7 @@ struct TestTypes {
     string_ = table.New(Kind::String, "string", 16, 8);
     empty_ = table.New(Kind::Struct, "struct {}", 0, 1);
     any_ = table.New(Kind::Interface, "interface {}", 16, 8);
-    big_ =
-        table.New(Kind::Struct, "main.Big", 200, 8); // > 128: stored indirectly
+    big_ = table.New(Kind::Struct, "main.Big", 200, 8); // > 128: stored indirectly
   }
 };
 
@@ -148,15 +144,10 @@ inline MapLayout MustLayout(const char *version, const Type *k, const Type *v) {
 // indirect slots get a separate allocation holding them.
 class ClassicBuilder {
 public:
-  ClassicBuilder(Image &img, const MapLayout &l)
-      : img_(img), c_(l.classic), l_(l) {}
+  ClassicBuilder(Image &img, const MapLayout &l) : img_(img), c_(l.classic), l_(l) {}
 
-  uint64_t Buckets(unsigned b) {
-    return img_.Alloc((uint64_t(1) << b) * c_.bucket_size, 8);
-  }
-  uint64_t Bucket(uint64_t array, uint64_t i) const {
-    return array + i * c_.bucket_size;
-  }
+  uint64_t Buckets(unsigned b) { return img_.Alloc((uint64_t(1) << b) * c_.bucket_size, 8); }
+  uint64_t Bucket(uint64_t array, uint64_t i) const { return array + i * c_.bucket_size; }
   // Appends a fresh overflow bucket after `bucket` (whose empty slots stop
   // being emptyRest, as in the runtime).
   uint64_t Overflow(uint64_t bucket) {
@@ -168,21 +159,17 @@ public:
   void Top(uint64_t bucket, int slot, uint8_t tophash) {
     img_.Put<uint8_t>(bucket + slot, tophash);
   }
-  void Set(uint64_t bucket, int slot, const void *key, const void *elem,
-           uint8_t tophash = 0x80) {
+  void Set(uint64_t bucket, int slot, const void *key, const void *elem, uint8_t tophash = 0x80) {
     MarkEmptyOne(bucket, slot);
     Top(bucket, slot, tophash);
-    Slot(bucket + c_.keys_off + slot * c_.key_size, key, l_.key->size,
-         c_.indirect_key);
-    Slot(bucket + c_.elems_off + slot * c_.elem_size, elem, l_.elem->size,
-         c_.indirect_elem);
+    Slot(bucket + c_.keys_off + slot * c_.key_size, key, l_.key->size, c_.indirect_key);
+    Slot(bucket + c_.elems_off + slot * c_.elem_size, elem, l_.elem->size, c_.indirect_elem);
   }
-  void SetInt(uint64_t bucket, int slot, int64_t k, int64_t v,
-              uint8_t tophash = 0x80) {
+  void SetInt(uint64_t bucket, int slot, int64_t k, int64_t v, uint8_t tophash = 0x80) {
     Set(bucket, slot, &k, &v, tophash);
   }
-  uint64_t Hmap(uint64_t count, uint8_t flags, uint8_t b, uint64_t buckets,
-                uint64_t oldbuckets = 0, uint64_t nevacuate = 0) {
+  uint64_t Hmap(uint64_t count, uint8_t flags, uint8_t b, uint64_t buckets, uint64_t oldbuckets = 0,
+                uint64_t nevacuate = 0) {
     uint64_t h = img_.Alloc(c_.hmap.size, 8);
     auto put = [&](const char *name, uint64_t v) {
       const StructField *f = c_.hmap.Find(name);
@@ -222,8 +209,7 @@ private:
 // Builds swiss groups, tables, directories and Map headers.
 class SwissBuilder {
 public:
-  SwissBuilder(Image &img, const MapLayout &l)
-      : img_(img), s_(l.swiss), l_(l) {}
+  SwissBuilder(Image &img, const MapLayout &l) : img_(img), s_(l.swiss), l_(l) {}
 
   uint64_t Group() {
     uint64_t g = img_.Alloc(s_.group_size, 8);
@@ -263,17 +249,12 @@ public:
   uint64_t ElemAddr(uint64_t group, int slot) const {
     return group + s_.elems_off + slot * s_.elem_stride;
   }
-  uint64_t TableField(const char *name) const {
-    return s_.table.Find(name)->offset;
-  }
+  uint64_t TableField(const char *name) const { return s_.table.Find(name)->offset; }
 
-  void SetInGroup(uint64_t group, int slot, const void *key, const void *elem,
-                  uint8_t h2 = 0x11) {
+  void SetInGroup(uint64_t group, int slot, const void *key, const void *elem, uint8_t h2 = 0x11) {
     img_.Put<uint8_t>(group + s_.ctrl_off + slot, h2);
-    Slot(group + s_.keys_off + slot * s_.key_stride, key, l_.key->size,
-         s_.indirect_key);
-    Slot(group + s_.elems_off + slot * s_.elem_stride, elem, l_.elem->size,
-         s_.indirect_elem);
+    Slot(group + s_.keys_off + slot * s_.key_stride, key, l_.key->size, s_.indirect_key);
+    Slot(group + s_.elems_off + slot * s_.elem_stride, elem, l_.elem->size, s_.indirect_elem);
   }
   void SetIntInGroup(uint64_t group, int slot, int64_t k, int64_t v) {
     SetInGroup(group, slot, &k, &v);
@@ -314,9 +295,7 @@ public:
     put("writing", writing);
     return m;
   }
-  uint64_t MapField(const char *name) const {
-    return s_.map.Find(name)->offset;
-  }
+  uint64_t MapField(const char *name) const { return s_.map.Find(name)->offset; }
 
 private:
   void Bump(uint64_t table, int du, int dg) {
@@ -351,8 +330,7 @@ struct Walk {
 };
 
 inline Walk WalkInts(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
-                     const Limits &limits = {}, uint64_t key_bytes = 8,
-                     uint64_t elem_bytes = 8) {
+                     const Limits &limits = {}, uint64_t key_bytes = 8, uint64_t elem_bytes = 8) {
   Walk w;
   auto cur = OpenEntries(mem, layout, addr, limits);
   MapEntry e;
@@ -382,8 +360,7 @@ inline std::string DiagText(const std::vector<Diagnostic> &diags) {
 }
 
 // The first diagnostic with `code` whose message contains `needle`, or null.
-inline const Diagnostic *FindDiag(const std::vector<Diagnostic> &diags,
-                                  DiagCode code,
+inline const Diagnostic *FindDiag(const std::vector<Diagnostic> &diags, DiagCode code,
                                   const std::string &needle = "") {
   for (const auto &d : diags)
     if (d.code == code && d.message.find(needle) != std::string::npos)

@@ -48,19 +48,18 @@ struct ClassicFixture {
     h = cb.Hmap(6, kIterFlags, 1, buckets);
   }
   static constexpr uint8_t kIterFlags = 3; // iterator|oldIterator
-  uint64_t Hiter(uint64_t start, uint64_t offset, uint64_t bptr, uint64_t i,
-                 uint64_t bucket, bool wrapped) {
+  uint64_t Hiter(uint64_t start, uint64_t offset, uint64_t bptr, uint64_t i, uint64_t bucket,
+                 bool wrapped) {
     IterImage ii(img, il);
     uint64_t it = ii.Alloc();
     // it.key: slot (i-1 + offset) & 7 of bptr's keys, as mapiternext leaves it.
     ii.Set(it, "key",
-           bptr ? bptr + layout.classic.keys_off +
-                      ((i + 7 + offset) & 7) * layout.classic.key_size
+           bptr ? bptr + layout.classic.keys_off + ((i + 7 + offset) & 7) * layout.classic.key_size
                 : 0);
     ii.Set(it, "elem",
-           bptr ? bptr + layout.classic.elems_off +
-                      ((i + 7 + offset) & 7) * layout.classic.elem_size
-                : 0);
+           bptr
+               ? bptr + layout.classic.elems_off + ((i + 7 + offset) & 7) * layout.classic.elem_size
+               : 0);
     ii.Set(it, "t", 0x4a0000);
     ii.Set(it, "h", h);
     ii.Set(it, "buckets", buckets);
@@ -83,8 +82,7 @@ struct ClassicFixture {
 TEST(ClassicIter, ReturnedInFirstBucket) {
   ClassicFixture f;
   // Start at bucket 0, offset 0; returned slot 2 (i = 3): slots 0 and 2.
-  IterReport r =
-      f.Decode(f.Hiter(0, 0, f.cb.Bucket(f.buckets, 0), 3, 1, false));
+  IterReport r = f.Decode(f.Hiter(0, 0, f.cb.Bucket(f.buckets, 0), 3, 1, false));
   EXPECT_TRUE(r.returned_known) << DiagText(r.diags.items());
   EXPECT_EQ(r.returned, 2u);
   EXPECT_TRUE(r.exact) << r.approximate;
@@ -138,32 +136,25 @@ TEST(ClassicIter, FinishedElemAndWrappedAreValidated) {
   uint64_t w = f.Hiter(1, 0, 0, 8, 1, true);
   ii.Set(w, "wrapped", 2);
   IterReport w2 = f.Decode(w);
-  EXPECT_NE(FindDiag(w2.diags.items(), DiagCode::Implausible, "wrapped = 2 is not a bool"),
-            nullptr)
+  EXPECT_NE(FindDiag(w2.diags.items(), DiagCode::Implausible, "wrapped = 2 is not a bool"), nullptr)
       << DiagText(w2.diags.items());
 }
 
 TEST(ClassicIter, CorruptBucketIndexIsDiagnosed) {
   ClassicFixture f;
-  IterReport r =
-      f.Decode(f.Hiter(7, 9, f.cb.Bucket(f.buckets, 0), 12, 5, false));
+  IterReport r = f.Decode(f.Hiter(7, 9, f.cb.Bucket(f.buckets, 0), 12, 5, false));
   EXPECT_FALSE(r.returned_known);
-  EXPECT_NE(FindDiag(r.diags.items(), DiagCode::Implausible, "startBucket = 7"),
-            nullptr)
+  EXPECT_NE(FindDiag(r.diags.items(), DiagCode::Implausible, "startBucket = 7"), nullptr)
       << DiagText(r.diags.items());
-  EXPECT_NE(FindDiag(r.diags.items(), DiagCode::Implausible, "i = 12 > 8"),
-            nullptr);
-  EXPECT_NE(FindDiag(r.diags.items(), DiagCode::Implausible, "offset = 9"),
-            nullptr);
+  EXPECT_NE(FindDiag(r.diags.items(), DiagCode::Implausible, "i = 12 > 8"), nullptr);
+  EXPECT_NE(FindDiag(r.diags.items(), DiagCode::Implausible, "offset = 9"), nullptr);
 }
 
 TEST(ClassicIter, BptrOutsideTheChain) {
   ClassicFixture f;
   IterReport r = f.Decode(f.Hiter(0, 0, 0x7000, 3, 1, false));
   EXPECT_FALSE(r.returned_known);
-  EXPECT_NE(
-      FindDiag(r.diags.items(), DiagCode::Inconsistent, "not in the chain"),
-      nullptr)
+  EXPECT_NE(FindDiag(r.diags.items(), DiagCode::Inconsistent, "not in the chain"), nullptr)
       << DiagText(r.diags.items());
 }
 
@@ -173,8 +164,7 @@ TEST(ClassicIter, MapPointerElsewhere) {
   IterImage(f.img, f.il).Set(it, "h", 0xdead0000);
   IterReport r = f.Decode(it);
   EXPECT_FALSE(r.returned_known);
-  EXPECT_NE(FindDiag(r.diags.items(), DiagCode::DanglingIterator, "unreadable"),
-            nullptr)
+  EXPECT_NE(FindDiag(r.diags.items(), DiagCode::DanglingIterator, "unreadable"), nullptr)
       << DiagText(r.diags.items());
 }
 
@@ -189,8 +179,7 @@ TEST(ClassicIter, GrewSinceStartIsStale) {
   EXPECT_EQ(r.relation, "stale");
   EXPECT_TRUE(r.returned_known);
   EXPECT_FALSE(r.exact);
-  EXPECT_NE(FindDiag(r.diags.items(), DiagCode::MapChanged, "grew"),
-            nullptr)
+  EXPECT_NE(FindDiag(r.diags.items(), DiagCode::MapChanged, "grew"), nullptr)
       << DiagText(r.diags.items());
   EXPECT_EQ(FindDiag(r.diags.items(), DiagCode::DanglingIterator, ""), nullptr)
       << "a grow during range is legal";
@@ -226,8 +215,7 @@ TEST(ClassicIter, ClearedMapIsStale) {
   IterReport rep = DecodeIter(r, layout, il, it, Limits{});
   EXPECT_EQ(rep.relation, "stale");
   EXPECT_NE(rep.reason.find("cleared"), std::string::npos);
-  EXPECT_NE(FindDiag(rep.diags.items(), DiagCode::MapChanged, "cleared"),
-            nullptr);
+  EXPECT_NE(FindDiag(rep.diags.items(), DiagCode::MapChanged, "cleared"), nullptr);
 }
 
 struct SwissFixture {
@@ -267,8 +255,7 @@ TEST(SwissIter, SmallMap) {
   // it.key on another slot than entryIdx/entryOffset say; it.elem of another slot.
   ii.Set(it, "key", f.sb.KeyAddr(g, 4));
   IterReport k = f.Decode(it);
-  EXPECT_NE(FindDiag(k.diags.items(), DiagCode::Inconsistent,
-                     "it.key is slot 4 of it.group"),
+  EXPECT_NE(FindDiag(k.diags.items(), DiagCode::Inconsistent, "it.key is slot 4 of it.group"),
             nullptr)
       << DiagText(k.diags.items());
   ii.Set(it, "key", f.sb.KeyAddr(g, 6));
@@ -287,8 +274,7 @@ TEST(SwissIter, SmallMap) {
   ii.Set(it, "entryIdx", 40);
   IterReport bad = f.Decode(it);
   EXPECT_FALSE(bad.returned_known);
-  EXPECT_NE(FindDiag(bad.diags.items(), DiagCode::Implausible, "entryIdx = 40"),
-            nullptr);
+  EXPECT_NE(FindDiag(bad.diags.items(), DiagCode::Implausible, "entryIdx = 40"), nullptr);
 }
 
 TEST(SwissIter, TablesAndStaleTable) {
@@ -324,8 +310,9 @@ TEST(SwissIter, TablesAndStaleTable) {
   ii.Set(it, "entryIdx", uint64_t(1) << 40);
   IterReport e = f.Decode(it);
   EXPECT_FALSE(e.returned_known);
-  EXPECT_NE(FindDiag(e.diags.items(), DiagCode::Implausible, "entryIdx = 1099511627776 > capacity 16"),
-            nullptr)
+  EXPECT_NE(
+      FindDiag(e.diags.items(), DiagCode::Implausible, "entryIdx = 1099511627776 > capacity 16"),
+      nullptr)
       << DiagText(e.diags.items());
   ii.Set(it, "entryIdx", 9);
   ii.Set(it, "dirIdx", uint64_t(1) << 40);
@@ -340,15 +327,13 @@ TEST(SwissIter, TablesAndStaleTable) {
   IterReport s = f.Decode(it);
   EXPECT_EQ(s.relation, "stale");
   EXPECT_FALSE(s.exact);
-  EXPECT_NE(FindDiag(s.diags.items(), DiagCode::MapChanged, "index -1"),
-            nullptr)
+  EXPECT_NE(FindDiag(s.diags.items(), DiagCode::MapChanged, "index -1"), nullptr)
       << DiagText(s.diags.items());
   // A tab pointer into nowhere.
   ii.Set(it, "tab", 0xdead000);
   IterReport dd = f.Decode(it);
   EXPECT_FALSE(dd.returned_known);
-  EXPECT_NE(FindDiag(dd.diags.items(), DiagCode::DanglingIterator, "unreadable"),
-            nullptr);
+  EXPECT_NE(FindDiag(dd.diags.items(), DiagCode::DanglingIterator, "unreadable"), nullptr);
 }
 
 TEST(ClassicIter, KeyCheckBucketAndOverflowAreValidated) {
@@ -361,8 +346,7 @@ TEST(ClassicIter, KeyCheckBucketAndOverflowAreValidated) {
   IterImage ii(f.img, f.il);
   ii.Set(it, "key", b0 + 8 + 5 * 8); // slot 5, but i = 3 returned slot 2
   IterReport r = f.Decode(it);
-  EXPECT_NE(FindDiag(r.diags.items(), DiagCode::Inconsistent, "is not slot 2 of bptr"),
-            nullptr)
+  EXPECT_NE(FindDiag(r.diags.items(), DiagCode::Inconsistent, "is not slot 2 of bptr"), nullptr)
       << DiagText(r.diags.items());
   ii.Set(it, "checkBucket", 9);
   ii.Set(it, "overflow", f.h + 8);

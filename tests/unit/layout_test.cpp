@@ -42,13 +42,11 @@ TEST(LayoutTest, RefusesOutsideWindow) {
     EXPECT_FALSE(DefaultImpl(GoVersion::Parse(v), &why)) << v;
     EXPECT_FALSE(why.empty()) << v;
     why.clear();
-    EXPECT_FALSE(BuiltinLayout(GoVersion::Parse(v), t.int64_, t.int64_, &why))
-        << v;
+    EXPECT_FALSE(BuiltinLayout(GoVersion::Parse(v), t.int64_, t.int64_, &why)) << v;
     EXPECT_FALSE(why.empty()) << v;
   }
   std::string why;
-  EXPECT_FALSE(
-      BuiltinLayout(GoVersion::Parse("go1.22.0"), nullptr, t.int64_, &why));
+  EXPECT_FALSE(BuiltinLayout(GoVersion::Parse("go1.22.0"), nullptr, t.int64_, &why));
 }
 
 TEST(LayoutTest, BuiltinIsLabelled) {
@@ -69,12 +67,9 @@ TEST(LayoutTest, ClassicBuckets) {
   TestTypes t;
   // reference §1.3 computed examples
   ClassicCase cases[] = {
-      {t.int64_, t.int64_, 144, 8, 72, 136},
-      {t.string_, t.int_, 208, 8, 136, 200},
-      {t.int64_, t.int8_, 88, 8, 72, 80},
-      {t.uint8_, t.uint8_, 32, 8, 16, 24},
-      {t.any_, t.any_, 272, 8, 136, 264},
-      {t.string_, t.empty_, 144, 8, 136, 136},
+      {t.int64_, t.int64_, 144, 8, 72, 136}, {t.string_, t.int_, 208, 8, 136, 200},
+      {t.int64_, t.int8_, 88, 8, 72, 80},    {t.uint8_, t.uint8_, 32, 8, 16, 24},
+      {t.any_, t.any_, 272, 8, 136, 264},    {t.string_, t.empty_, 144, 8, 136, 136},
   };
   for (const auto &c : cases) {
     MapLayout l = MustLayout("go1.19.8", c.k, c.v);
@@ -136,13 +131,8 @@ TEST(LayoutTest, SwissHeaderByVersion) {
     EXPECT_EQ(l.swiss.map.Find("tombstonePossible")->offset, 0x23u);
     EXPECT_EQ(l.swiss.table.size, 32u);
     const std::pair<const char *, uint64_t> fields[] = {
-        {"used", 0},
-        {"capacity", 2},
-        {"growthLeft", 4},
-        {"localDepth", 6},
-        {"index", 8},
-        {"groups.data", 16},
-        {"groups.lengthMask", 24}};
+        {"used", 0},  {"capacity", 2},     {"growthLeft", 4},        {"localDepth", 6},
+        {"index", 8}, {"groups.data", 16}, {"groups.lengthMask", 24}};
     for (const auto &[name, off] : fields) {
       ASSERT_NE(l.swiss.table.Find(name), nullptr) << name;
       EXPECT_EQ(l.swiss.table.Find(name)->offset, off) << name;
@@ -160,12 +150,9 @@ TEST(LayoutTest, SwissGroups) {
   TestTypes t;
   // reference §2.4 table
   SwissCase cases[] = {
-      {t.int64_, t.int64_, 16, 8, 136, 136, 8, 72},
-      {t.string_, t.int_, 24, 16, 200, 200, 8, 136},
-      {t.int64_, t.int8_, 16, 8, 136, 80, 8, 72},
-      {t.uint8_, t.uint8_, 2, 1, 24, 24, 8, 16},
-      {t.int32_, t.string_, 24, 8, 200, 168, 8, 40},
-      {t.any_, t.any_, 32, 16, 264, 264, 8, 136},
+      {t.int64_, t.int64_, 16, 8, 136, 136, 8, 72},  {t.string_, t.int_, 24, 16, 200, 200, 8, 136},
+      {t.int64_, t.int8_, 16, 8, 136, 80, 8, 72},    {t.uint8_, t.uint8_, 2, 1, 24, 24, 8, 16},
+      {t.int32_, t.string_, 24, 8, 200, 168, 8, 40}, {t.any_, t.any_, 32, 16, 264, 264, 8, 136},
   };
   for (const auto &c : cases) {
     SCOPED_TRACE(c.k->name + "/" + c.v->name);

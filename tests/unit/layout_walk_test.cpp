@@ -62,13 +62,10 @@ TEST_F(ClassicLayoutTest, GrowingMapEvacuationAndStrips) {
   EXPECT_EQ(j["classic"]["grow"]["oldbuckets"]["list"][0]["y_bucket"], 2);
   EXPECT_EQ(j["classic"]["grow"]["to_x"], 2);
   std::string text = LayoutText(rep, layout, nullptr, LayoutView{});
-  EXPECT_NE(
-      text.find("grow: doubling, 1/2 old buckets evacuated (nevacuate = 1)"),
-      std::string::npos)
-      << text;
-  EXPECT_NE(text.find("2 to X (same index), 1 to Y (index + 2)"),
+  EXPECT_NE(text.find("grow: doubling, 1/2 old buckets evacuated (nevacuate = 1)"),
             std::string::npos)
       << text;
+  EXPECT_NE(text.find("2 to X (same index), 1 to Y (index + 2)"), std::string::npos) << text;
 }
 
 TEST_F(ClassicLayoutTest, EvacuationMarkersInANonGrowingMap) {
@@ -79,9 +76,9 @@ TEST_F(ClassicLayoutTest, EvacuationMarkersInANonGrowingMap) {
   uint64_t h = cb.Hmap(1, 0, 2, arr);
   ImageReader r = img.Reader();
   MapLayoutReport rep = WalkLayout(r, layout, h, Limits{});
-  const Diagnostic *d = FindDiag(
-      rep.diags.items(), DiagCode::Inconsistent,
-      "bucket 3, slot 0: tophash 3 (evacuatedY) but no grow is in progress");
+  const Diagnostic *d =
+      FindDiag(rep.diags.items(), DiagCode::Inconsistent,
+               "bucket 3, slot 0: tophash 3 (evacuatedY) but no grow is in progress");
   ASSERT_NE(d, nullptr) << DiagText(rep.diags.items());
   EXPECT_EQ(d->address, cb.Bucket(arr, 3));
   EXPECT_EQ(rep.diags.items().size(), 1u) << "one finding per bucket";
@@ -100,9 +97,9 @@ TEST_F(ClassicLayoutTest, OldBucketBelowNevacuateNotEvacuatedAndHalfEvacuated) {
                      "oldbucket 0: not evacuated but below nevacuate = 2"),
             nullptr)
       << DiagText(rep.diags.items());
-  EXPECT_NE(FindDiag(rep.diags.items(), DiagCode::Inconsistent,
-                     "oldbucket 1, slot 1: live tophash"),
-            nullptr)
+  EXPECT_NE(
+      FindDiag(rep.diags.items(), DiagCode::Inconsistent, "oldbucket 1, slot 1: live tophash"),
+      nullptr)
       << DiagText(rep.diags.items());
 }
 
@@ -120,15 +117,14 @@ TEST_F(ClassicLayoutTest, OverflowCycleAndUnreadableArrayAreBounded) {
   MapLayoutReport big = WalkLayout(r, layout, h, lim);
   // B = 40 claims 2^40 buckets over unmapped memory: the header check finds
   // none of them, and the walk tries only the first instead of 1000.
-  EXPECT_NE(FindDiag(big.diags.items(), DiagCode::Implausible,
-                     "B = 40 claims 1099511627776 buckets"),
-            nullptr)
+  EXPECT_NE(
+      FindDiag(big.diags.items(), DiagCode::Implausible, "B = 40 claims 1099511627776 buckets"),
+      nullptr)
       << DiagText(big.diags.items());
   EXPECT_NE(FindDiag(big.diags.items(), DiagCode::Unreadable, "bucket 0"), nullptr)
       << DiagText(big.diags.items());
   MapLayoutReport cyc = WalkLayout(r, layout, h2, lim);
-  EXPECT_NE(FindDiag(cyc.diags.items(), DiagCode::Cycle, "bucket 0 overflow 3"),
-            nullptr)
+  EXPECT_NE(FindDiag(cyc.diags.items(), DiagCode::Cycle, "bucket 0 overflow 3"), nullptr)
       << DiagText(cyc.diags.items());
   EXPECT_EQ(cyc.classic.buckets[0].overflow, 2u);
 }
@@ -184,19 +180,16 @@ TEST_F(SwissLayoutTest, TableIndexPointingElsewhereIsStale) {
   uint64_t m2 = sb.Map(0, sb.Dir({t2}), 1, 0);
   ImageReader r = img.Reader();
   MapLayoutReport rep = WalkLayout(r, layout, m, Limits{});
-  const Diagnostic *d =
-      FindDiag(rep.diags.items(), DiagCode::Inconsistent,
-               "dir 1: table at " + HexAddr(t1) +
-                   " has index 0 where the directory holds " + HexAddr(t0));
+  const Diagnostic *d = FindDiag(rep.diags.items(), DiagCode::Inconsistent,
+                                 "dir 1: table at " + HexAddr(t1) +
+                                     " has index 0 where the directory holds " + HexAddr(t0));
   ASSERT_NE(d, nullptr) << DiagText(rep.diags.items());
   ASSERT_EQ(rep.swiss.tables.size(), 2u);
   EXPECT_FALSE(rep.swiss.tables[0].dir.stale);
   EXPECT_TRUE(rep.swiss.tables[1].dir.stale);
   MapLayoutReport rep2 = WalkLayout(r, layout, m2, Limits{});
-  EXPECT_NE(FindDiag(rep2.diags.items(), DiagCode::StaleBucketPointer, "dir 0"),
-            nullptr);
-  EXPECT_NE(LayoutText(rep2, layout, nullptr, LayoutView{}).find("[stale]"),
-            std::string::npos);
+  EXPECT_NE(FindDiag(rep2.diags.items(), DiagCode::StaleBucketPointer, "dir 0"), nullptr);
+  EXPECT_NE(LayoutText(rep2, layout, nullptr, LayoutView{}).find("[stale]"), std::string::npos);
 }
 
 TEST_F(SwissLayoutTest, SmallMapHasNoTablesAndTombstoneBudgetIsChecked) {
@@ -212,13 +205,11 @@ TEST_F(SwissLayoutTest, SmallMapHasNoTablesAndTombstoneBudgetIsChecked) {
   EXPECT_TRUE(rep.swiss.small);
   EXPECT_TRUE(rep.swiss.tables.empty());
   EXPECT_EQ(rep.swiss.small_group.ctrl.full, 1u);
-  EXPECT_TRUE(LayoutJson(rep, layout, nullptr, LayoutView{})["swiss"]["tables"]
-                  .empty());
+  EXPECT_TRUE(LayoutJson(rep, layout, nullptr, LayoutView{})["swiss"]["tables"].empty());
   MapLayoutReport rep2 = WalkLayout(r, layout, m2, Limits{});
-  EXPECT_NE(
-      FindDiag(rep2.diags.items(), DiagCode::Inconsistent,
-               "table 0 (dir 0) at " + HexAddr(t) + ": used 1 + growthLeft 3"),
-      nullptr)
+  EXPECT_NE(FindDiag(rep2.diags.items(), DiagCode::Inconsistent,
+                     "table 0 (dir 0) at " + HexAddr(t) + ": used 1 + growthLeft 3"),
+            nullptr)
       << DiagText(rep2.diags.items());
 }
 
@@ -232,8 +223,7 @@ TEST_F(SwissLayoutTest, ViewCapsStrips) {
   auto j = LayoutJson(rep, layout, nullptr, v);
   EXPECT_EQ(j["swiss"]["tables"][0]["strip"], "...");
   EXPECT_EQ(j["swiss"]["tables"][0]["group_ctrl"].size(), 3u);
-  EXPECT_NE(LayoutText(rep, layout, nullptr, v).find("5 more"),
-            std::string::npos);
+  EXPECT_NE(LayoutText(rep, layout, nullptr, v).find("5 more"), std::string::npos);
 }
 
 } // namespace

@@ -215,8 +215,7 @@ TEST_F(LookupTest, StructKeysFieldByField) {
 TEST_F(LookupTest, InterfaceKeysMatchDynamicTypeThenValue) {
   MapLayout l = MustLayout("go1.26.0", types_.any_, types_.int64_);
   Type *mt = MapType(types_.any_, types_.int64_);
-  constexpr uint64_t kStrDesc = 0x7000, kIntDesc = 0x7100, kI64Desc = 0x7200,
-                     kUnknownDesc = 0x7300;
+  constexpr uint64_t kStrDesc = 0x7000, kIntDesc = 0x7100, kI64Desc = 0x7200, kUnknownDesc = 0x7300;
   Type *i64 = types_.table.New(Kind::Int64, "int64", 8, 8);
   resolver_.by_desc[kStrDesc] = types_.string_;
   resolver_.by_desc[kIntDesc] = types_.int_;
@@ -247,8 +246,8 @@ TEST_F(LookupTest, InterfaceKeysMatchDynamicTypeThenValue) {
   EXPECT_EQ(ElemInt(Find("42", mt, l, h)), 101);
   EXPECT_EQ(ElemInt(Find("int64(7)", mt, l, h)), 102);
   EXPECT_EQ(ElemInt(Find("nil", mt, l, h)), 200);
-  EXPECT_FALSE(Find("7", mt, l, h).found);        // an int, not an int64
-  EXPECT_FALSE(Find(R"("42")", mt, l, h).found);  // a string, not an int
+  EXPECT_FALSE(Find("7", mt, l, h).found);       // an int, not an int64
+  EXPECT_FALSE(Find(R"("42")", mt, l, h).found); // a string, not an int
   LookupResult miss = Find("int8(1)", mt, l, h);
   EXPECT_FALSE(miss.found);
   EXPECT_EQ(miss.unreadable, 1u); // the key of unknown dynamic type
@@ -296,12 +295,12 @@ TEST_F(LookupTest, TextAndJson) {
   std::vector<std::string> keys;
   for (auto it = j.begin(); it != j.end(); ++it)
     keys.push_back(it.key());
-  EXPECT_EQ(keys, (std::vector<std::string>{"map", "key", "found", "value", "walked",
-                                            "truncated", "note", "diagnostics"}));
-  EXPECT_EQ(json(j["map"]), (json{{"address", HexAddr(h)},
-                                  {"type", "map[string]int64"},
-                                  {"impl", "classic"},
-                                  {"len", 3}}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"map", "key", "found", "value", "walked", "truncated",
+                                            "note", "diagnostics"}));
+  EXPECT_EQ(
+      json(j["map"]),
+      (json{
+          {"address", HexAddr(h)}, {"type", "map[string]int64"}, {"impl", "classic"}, {"len", 3}}));
   EXPECT_EQ(j["key"], "sess-0");
   EXPECT_EQ(j["found"], true);
   EXPECT_EQ(j["value"], 7);
@@ -368,8 +367,7 @@ TEST_F(LookupTest, ValuesRenderAtTheRendererDepthKeysNever) {
   EXPECT_EQ(LookupText(r, "m[p]", renderer), "m[p] = &main.P{X: 3, Y: 4}\n");
   nlohmann::ordered_json j = LookupJson(r, Key(HexAddr(target), mt, l), renderer);
   EXPECT_EQ(json(j["key"]), (json{{"ptr", HexAddr(target)}}));
-  EXPECT_EQ(json(j["value"]),
-            (json{{"ptr", HexAddr(target)}, {"elem", {{"X", 3}, {"Y", 4}}}}));
+  EXPECT_EQ(json(j["value"]), (json{{"ptr", HexAddr(target)}, {"elem", {{"X", 3}, {"Y", 4}}}}));
   ValueRenderer flat(mem_, &resolver_, nullptr);
   EXPECT_EQ(LookupText(r, "m[p]", flat), "m[p] = (*main.P)(" + HexAddr(target) + ")\n");
   // show: keys stay addresses at any depth, values follow it.

@@ -18,11 +18,9 @@ TEST(MapStateTest, ClassicIdleAndGrowing) {
   Image img;
   ClassicBuilder cb{img, layout};
   uint64_t idle = cb.Hmap(20, 0, 2, cb.Buckets(2));
-  uint64_t grow =
-      cb.Hmap(60, classic::kFlagIterator, 3, cb.Buckets(3), cb.Buckets(2), 1);
-  uint64_t same =
-      cb.Hmap(30, classic::kFlagSameSizeGrow | classic::kFlagHashWriting, 2,
-              cb.Buckets(2), cb.Buckets(2), 2);
+  uint64_t grow = cb.Hmap(60, classic::kFlagIterator, 3, cb.Buckets(3), cb.Buckets(2), 1);
+  uint64_t same = cb.Hmap(30, classic::kFlagSameSizeGrow | classic::kFlagHashWriting, 2,
+                          cb.Buckets(2), cb.Buckets(2), 2);
   ImageReader r = img.Reader();
   auto describe = [&](uint64_t addr) {
     DiagnosticSink sink;
@@ -38,19 +36,15 @@ TEST(MapStateTest, ClassicIdleAndGrowing) {
   EXPECT_EQ(StateJson(a.state).dump(), R"({"kind":"idle"})");
 
   HeaderExtras g = describe(grow);
-  EXPECT_EQ(
-      StateJson(g.state).dump(),
-      R"({"kind":"growing","grow":"doubling","evacuated":1,"old_buckets":4})");
-  EXPECT_EQ(StateText(g.state),
-            "growing (doubling): 1/4 old buckets evacuated (nevacuate)");
+  EXPECT_EQ(StateJson(g.state).dump(),
+            R"({"kind":"growing","grow":"doubling","evacuated":1,"old_buckets":4})");
+  EXPECT_EQ(StateText(g.state), "growing (doubling): 1/4 old buckets evacuated (nevacuate)");
 
   HeaderExtras s = describe(same);
   EXPECT_EQ(s.state.kind, "writing");
   EXPECT_EQ(StateJson(s.state)["grow"], "same-size");
   EXPECT_EQ(StateJson(s.state)["old_buckets"], 4);
-  EXPECT_EQ(
-      StateText(s.state).rfind("write in progress; growing (same-size)", 0),
-      0u);
+  EXPECT_EQ(StateText(s.state).rfind("write in progress; growing (same-size)", 0), 0u);
 }
 
 TEST(MapStateTest, SwissCapacitySumsTablesOnce) {
@@ -99,8 +93,7 @@ TEST(MapStateTest, SwissStaleTableMakesCapacityUnknown) {
   ASSERT_TRUE(ReadHeader(r, layout, m, &h, sink));
   HeaderExtras x = DescribeMap(r, layout, h, Limits{}, sink);
   EXPECT_FALSE(x.load.known);
-  EXPECT_NE(FindDiag(sink.items(), DiagCode::StaleBucketPointer, "dir 0"),
-            nullptr)
+  EXPECT_NE(FindDiag(sink.items(), DiagCode::StaleBucketPointer, "dir 0"), nullptr)
       << DiagText(sink.items());
   EXPECT_TRUE(LoadFactorJson(x.load)["value"].is_null());
 }

@@ -14,8 +14,8 @@
 namespace gomap {
 namespace {
 
-constexpr uint64_t kText = 0x401000, kPcln = 0x500000, kRodata = 0x480000,
-                   kNoptrdata = 0x600000, kBss = 0x610000, kNoptrbss = 0x620000;
+constexpr uint64_t kText = 0x401000, kPcln = 0x500000, kRodata = 0x480000, kNoptrdata = 0x600000,
+                   kBss = 0x610000, kNoptrbss = 0x620000;
 
 void Put32(std::vector<uint8_t> &b, size_t at, uint32_t v) {
   if (b.size() < at + 4)
@@ -367,8 +367,8 @@ TEST(RuntimeG, FindWaitReasonsFromStringHeaders) {
   std::string ro = std::string("xxIO waitGC assist markingchan receive", 38);
   const uint64_t io = kRodata + 2, gc = kRodata + 9, ch = kRodata + 26;
   std::vector<uint8_t> data(16); // padding before the array
-  for (auto [p, n] : std::vector<std::pair<uint64_t, uint64_t>>{
-           {0, 0}, {gc, 17}, {io, 7}, {ch, 12}, {0, 0}}) {
+  for (auto [p, n] :
+       std::vector<std::pair<uint64_t, uint64_t>>{{0, 0}, {gc, 17}, {io, 7}, {ch, 12}, {0, 0}}) {
     Put64(data, data.size(), p);
     Put64(data, data.size(), n);
   }

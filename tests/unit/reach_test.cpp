@@ -65,8 +65,8 @@ TEST_F(ReachTest, PointerThenStructField) {
   uint64_t srv = Word(NewServer(h));
   uint64_t other = Word(NewServer(NewMap(3, 4)));
   ImageReader r = img.Reader();
-  ReachResult res = Walk(r, {{"main.other", "", pserver, other}, {"main.srv", "", pserver, srv}},
-                         {h});
+  ReachResult res =
+      Walk(r, {{"main.other", "", pserver, other}, {"main.srv", "", pserver, srv}}, {h});
   ASSERT_EQ(res.found.size(), 1u);
   EXPECT_EQ(res.found[0].path, "main.srv.sessions");
   EXPECT_EQ(res.found[0].map, h);
@@ -76,13 +76,12 @@ TEST_F(ReachTest, PointerThenStructField) {
 
 TEST_F(ReachTest, ShortestPathWinsAndFrameRootsKeepWhere) {
   uint64_t h = NewMap(1, 2);
-  uint64_t srv = Word(NewServer(h));       // main.srv -> *Server -> sessions: 1 hop
-  uint64_t direct = Word(h);               // t: the map itself, 0 hops
+  uint64_t srv = Word(NewServer(h)); // main.srv -> *Server -> sessions: 1 hop
+  uint64_t direct = Word(h);         // t: the map itself, 0 hops
   ImageReader r = img.Reader();
-  ReachResult res = Walk(r,
-                         {{"main.srv", "", pserver, srv},
-                          {"t", "goroutine 7, frame 2, main.f", map_ii, direct}},
-                         {h});
+  ReachResult res = Walk(
+      r, {{"main.srv", "", pserver, srv}, {"t", "goroutine 7, frame 2, main.f", map_ii, direct}},
+      {h});
   ASSERT_EQ(res.found.size(), 1u);
   EXPECT_EQ(res.found[0].path, "t");
   EXPECT_EQ(res.found[0].where, "goroutine 7, frame 2, main.f");

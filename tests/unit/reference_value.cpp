@@ -26,9 +26,7 @@ constexpr uint64_t kWord = 8;
 constexpr uint64_t kMaxBulkRead = uint64_t(1) << 20;
 constexpr uint64_t kMaxExactInt = uint64_t(1) << 53;
 
-std::string_view ImplString(MapImpl impl) {
-  return impl == MapImpl::Swiss ? "swiss" : "classic";
-}
+std::string_view ImplString(MapImpl impl) { return impl == MapImpl::Swiss ? "swiss" : "classic"; }
 
 // Serves reads inside a prefetched window from memory, everything else from
 // the parent reader. The window holds the readable prefix of a bulk read, so
@@ -39,8 +37,7 @@ public:
       : parent_(parent), base_(base), bytes_(std::move(bytes)) {}
 
   bool Covers(uint64_t addr, uint64_t n) const {
-    return addr >= base_ && n <= bytes_.size() &&
-           addr - base_ <= bytes_.size() - n;
+    return addr >= base_ && n <= bytes_.size() && addr - base_ <= bytes_.size() - n;
   }
   size_t Read(uint64_t addr, void *dst, size_t n) override {
     if (Covers(addr, n)) {
@@ -95,8 +92,7 @@ size_t DecodeRune(const uint8_t *p, size_t n, uint32_t *rune) {
   if (size == 2)
     *rune = (uint32_t(b0 & 0x1F) << 6) | (p[1] & 0x3F);
   else if (size == 3)
-    *rune = (uint32_t(b0 & 0x0F) << 12) | (uint32_t(p[1] & 0x3F) << 6) |
-            (p[2] & 0x3F);
+    *rune = (uint32_t(b0 & 0x0F) << 12) | (uint32_t(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
   else
     *rune = (uint32_t(b0 & 0x07) << 18) | (uint32_t(p[1] & 0x3F) << 12) |
             (uint32_t(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
@@ -162,9 +158,8 @@ bool IsPrintRune(uint32_t r) {
     return true;
   if (r <= 0xA0 || r == 0xAD)
     return false;
-  if (r == 0x1680 || (r >= 0x2000 && r <= 0x200F) ||
-      (r >= 0x2028 && r <= 0x202F) || (r >= 0x205F && r <= 0x206F) ||
-      r == 0x3000 || r == 0xFEFF || (r >= 0xFFF9 && r <= 0xFFFB))
+  if (r == 0x1680 || (r >= 0x2000 && r <= 0x200F) || (r >= 0x2028 && r <= 0x202F) ||
+      (r >= 0x205F && r <= 0x206F) || r == 0x3000 || r == 0xFEFF || (r >= 0xFFF9 && r <= 0xFFFB))
     return false;
   if ((r >= 0xE000 && r <= 0xF8FF) || r >= 0xF0000)
     return false; // private use
@@ -270,10 +265,8 @@ std::string FloatText(double v, bool is32, bool plus = false) {
     return v > 0 ? "+Inf" : "-Inf";
   char buf[64];
   std::to_chars_result res =
-      is32 ? std::to_chars(buf, buf + sizeof buf, float(v),
-                           std::chars_format::scientific)
-           : std::to_chars(buf, buf + sizeof buf, v,
-                           std::chars_format::scientific);
+      is32 ? std::to_chars(buf, buf + sizeof buf, float(v), std::chars_format::scientific)
+           : std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
   std::string sci(buf, res.ptr);
   std::string sign;
   size_t i = 0;
@@ -328,9 +321,7 @@ uint64_t ScalarSize(const Type *t) {
   }
 }
 
-bool IsPadding(const Field &f) {
-  return f.name == "_" && (f.type == nullptr || f.type->size == 0);
-}
+bool IsPadding(const Field &f) { return f.name == "_" && (f.type == nullptr || f.type->size == 0); }
 
 // Text kinds whose rendering already names the type (main.P{...}, []int{...},
 // (*T)(0x...)), so an interface holding them needs no T(...) wrapper.
@@ -351,20 +342,16 @@ bool TextNamesType(Kind k) {
 }
 
 uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
-  return a > std::numeric_limits<uint64_t>::max() - b
-             ? std::numeric_limits<uint64_t>::max()
-             : a + b;
+  return a > std::numeric_limits<uint64_t>::max() - b ? std::numeric_limits<uint64_t>::max()
+                                                      : a + b;
 }
 
 std::string MapTypeName(const Type *map_type, const MapLayout &layout) {
   if (map_type != nullptr && !map_type->name.empty())
     return map_type->name;
   const Type *k = layout.key ? layout.key : map_type ? map_type->key : nullptr;
-  const Type *v = layout.elem ? layout.elem
-                  : map_type  ? map_type->elem
-                              : nullptr;
-  return "map[" + (k ? k->name : std::string("?")) + "]" +
-         (v ? v->name : std::string("?"));
+  const Type *v = layout.elem ? layout.elem : map_type ? map_type->elem : nullptr;
+  return "map[" + (k ? k->name : std::string("?")) + "]" + (v ? v->name : std::string("?"));
 }
 
 } // namespace
@@ -390,8 +377,8 @@ ojson DiagnosticOJson(const Diagnostic &d) {
 class RenderImpl {
 public:
   explicit RenderImpl(const Parts &r)
-      : mem_(&r.mem), root_(r.mem), types_(r.types), maps_(r.maps),
-        fmt_(r.formatter), opt_(r.options), diags_(r.diags) {}
+      : mem_(&r.mem), root_(r.mem), types_(r.types), maps_(r.maps), fmt_(r.formatter),
+        opt_(r.options), diags_(r.diags) {}
 
   // Every value goes through these: a user formatter for its type first, then
   // the default rendering (JsonValue / TextValue).
@@ -411,15 +398,13 @@ public:
   // Reads the header and visits entries [offset, offset+limit), peeking one
   // more to learn whether the map continues. Entries are rendered at `depth`
   // (the map's own depth + 1).
-  void WalkMap(MemoryReader &mem, const MapLayout &layout, const Type *map_type,
-               uint64_t addr, const ShowRequest &req, MapWalk &walk,
+  void WalkMap(MemoryReader &mem, const MapLayout &layout, const Type *map_type, uint64_t addr,
+               const ShowRequest &req, MapWalk &walk,
                const std::function<void(const MapEntry &)> &visit);
-  ojson ShowJson(MemoryReader &mem, const MapLayout &layout,
-                 const Type *map_type, uint64_t addr, const ShowRequest &req,
-                 int depth, bool top);
-  std::string ShowText(MemoryReader &mem, const MapLayout &layout,
-                       const Type *map_type, uint64_t addr,
-                       const ShowRequest &req);
+  ojson ShowJson(MemoryReader &mem, const MapLayout &layout, const Type *map_type, uint64_t addr,
+                 const ShowRequest &req, int depth, bool top);
+  std::string ShowText(MemoryReader &mem, const MapLayout &layout, const Type *map_type,
+                       uint64_t addr, const ShowRequest &req);
 
   DiagnosticSink &diags() { return diags_; }
 
@@ -480,8 +465,7 @@ private:
   bool WantsFormatter(const Type *t);
   // Renders (addr, t) through the user formatter into *json_out or *text_out;
   // false when the value's bytes cannot be read (then the default reports it).
-  bool Format(uint64_t addr, const Type *t, int depth, ojson *json_out,
-              std::string *text_out);
+  bool Format(uint64_t addr, const Type *t, int depth, ojson *json_out, std::string *text_out);
 
   // Prefetches [addr, addr+size) in one read when it is small enough and not
   // already covered, and serves reads from it for the scope's lifetime.
@@ -579,7 +563,7 @@ private:
   uint64_t string_bytes_ = 0;
   bool budget_reported_ = false;
   bool string_budget_reported_ = false;
-  int hops_ = 0; // pointers followed on the current path
+  int hops_ = 0;                                            // pointers followed on the current path
   std::vector<std::pair<uint64_t, const Type *>> followed_; // their pointees
 };
 
@@ -620,23 +604,20 @@ RenderImpl::StringData RenderImpl::ReadString(uint64_t addr) {
   uint64_t ptr = hdr[0], len = hdr[1];
   if (int64_t(len) < 0) {
     diags_.Add(DiagCode::Implausible, Severity::Warning,
-               "string at " + HexAddr(addr) + ": negative length " +
-                   std::to_string(int64_t(len)),
+               "string at " + HexAddr(addr) + ": negative length " + std::to_string(int64_t(len)),
                addr);
     s.fail_addr = addr;
     return s;
   }
   uint64_t n = std::min(len, opt_.max_string_bytes);
-  uint64_t left = opt_.max_total_string_bytes > string_bytes_
-                      ? opt_.max_total_string_bytes - string_bytes_
-                      : 0;
+  uint64_t left =
+      opt_.max_total_string_bytes > string_bytes_ ? opt_.max_total_string_bytes - string_bytes_ : 0;
   if (n > left) {
     n = left;
     if (!string_budget_reported_) {
       string_budget_reported_ = true;
       diags_.Add(DiagCode::Truncated, Severity::Info,
-                 "string bytes budget (" +
-                     std::to_string(opt_.max_total_string_bytes) +
+                 "string bytes budget (" + std::to_string(opt_.max_total_string_bytes) +
                      ") exhausted; later strings are cut",
                  addr);
     }
@@ -645,8 +626,7 @@ RenderImpl::StringData RenderImpl::ReadString(uint64_t addr) {
   if (len > opt_.max_string_bytes)
     diags_.Add(DiagCode::Truncated, Severity::Info,
                "string at " + HexAddr(addr) + ": rendered " +
-                   std::to_string(opt_.max_string_bytes) + " of " +
-                   std::to_string(len) + " bytes",
+                   std::to_string(opt_.max_string_bytes) + " of " + std::to_string(len) + " bytes",
                addr);
   if (n == 0) {
     s.ok = true;
@@ -714,8 +694,7 @@ RenderImpl::SliceData RenderImpl::ReadSlice(uint64_t addr) {
   s.cap = hdr[2];
   if (int64_t(s.len) < 0 || int64_t(s.cap) < 0 || s.len > s.cap) {
     diags_.Add(DiagCode::Implausible, Severity::Warning,
-               "slice at " + HexAddr(addr) + ": len " +
-                   std::to_string(int64_t(s.len)) + ", cap " +
+               "slice at " + HexAddr(addr) + ": len " + std::to_string(int64_t(s.len)) + ", cap " +
                    std::to_string(int64_t(s.cap)),
                addr);
     if (int64_t(s.len) < 0)
@@ -730,8 +709,7 @@ uint64_t RenderImpl::ElemCount(uint64_t want, uint64_t addr, const char *what) {
     return want;
   diags_.Add(DiagCode::Truncated, Severity::Info,
              std::string(what) + " at " + HexAddr(addr) + ": rendered " +
-                 std::to_string(opt_.max_elems) + " of " +
-                 std::to_string(want) + " elements",
+                 std::to_string(opt_.max_elems) + " of " + std::to_string(want) + " elements",
              addr);
   return opt_.max_elems;
 }
@@ -758,24 +736,22 @@ std::string RenderImpl::UnreadableText(uint64_t addr, const std::string &what) {
 
 void RenderImpl::ReportDepth(uint64_t addr, const Type *t) {
   diags_.Add(DiagCode::Truncated, Severity::Info,
-             "value of type " + t->name + " at " + HexAddr(addr) +
-                 " not rendered: depth limit " + std::to_string(opt_.max_depth),
+             "value of type " + t->name + " at " + HexAddr(addr) + " not rendered: depth limit " +
+                 std::to_string(opt_.max_depth),
              addr);
 }
 
 void RenderImpl::ReportUnknownType(uint64_t addr, const Type *t) {
-  diags_.Add(
-      DiagCode::UnsupportedLayout, Severity::Warning,
-      "value at " + HexAddr(addr) + ": cannot render type " +
-          (t != nullptr ? "'" + t->name + "'" : std::string("(unknown)")),
-      addr);
+  diags_.Add(DiagCode::UnsupportedLayout, Severity::Warning,
+             "value at " + HexAddr(addr) + ": cannot render type " +
+                 (t != nullptr ? "'" + t->name + "'" : std::string("(unknown)")),
+             addr);
 }
 
 void RenderImpl::ReportUnknownDynamic(uint64_t addr, uint64_t descriptor) {
   diags_.Add(DiagCode::UnsupportedLayout, Severity::Warning,
-             "interface at " + HexAddr(addr) +
-                 ": unknown dynamic type (descriptor " + HexAddr(descriptor) +
-                 ")",
+             "interface at " + HexAddr(addr) + ": unknown dynamic type (descriptor " +
+                 HexAddr(descriptor) + ")",
              addr);
 }
 
@@ -787,9 +763,7 @@ bool RenderImpl::TakeBudget(uint64_t addr) {
   if (!budget_reported_) {
     budget_reported_ = true;
     diags_.Add(DiagCode::Truncated, Severity::Info,
-               "render budget of " + std::to_string(opt_.max_values) +
-                   " values exhausted",
-               addr);
+               "render budget of " + std::to_string(opt_.max_values) + " values exhausted", addr);
   }
   return false;
 }
@@ -798,8 +772,7 @@ const MapLayout *RenderImpl::LayoutFor(const Type *t, uint64_t addr) {
   const MapLayout *layout = maps_ != nullptr ? maps_->ForMapType(t) : nullptr;
   if (layout == nullptr)
     diags_.Add(DiagCode::UnsupportedLayout, Severity::Warning,
-               "map " + t->name + " at " + HexAddr(addr) + ": layout unknown",
-               addr);
+               "map " + t->name + " at " + HexAddr(addr) + ": layout unknown", addr);
   return layout;
 }
 
@@ -808,12 +781,11 @@ const MapLayout *RenderImpl::LayoutFor(const Type *t, uint64_t addr) {
 
 bool RenderImpl::WantsFormatter(const Type *t) {
   // Past the work budget the default path says so; no formatter calls then.
-  return fmt_ != nullptr && t != nullptr && values_ < opt_.max_values &&
-         fmt_->Handles(*t);
+  return fmt_ != nullptr && t != nullptr && values_ < opt_.max_values && fmt_->Handles(*t);
 }
 
-bool RenderImpl::Format(uint64_t addr, const Type *t, int depth,
-                        ojson *json_out, std::string *text_out) {
+bool RenderImpl::Format(uint64_t addr, const Type *t, int depth, ojson *json_out,
+                        std::string *text_out) {
   uint64_t n = std::min(t->size, kMaxFormatterBytes);
   std::string raw(n, '\0');
   if (n != 0 && mem_->Read(addr, raw.data(), n) != n)
@@ -843,12 +815,11 @@ bool RenderImpl::Format(uint64_t addr, const Type *t, int depth,
     got.status = FormatOutput::Status::Failed;
     got.error = e.what();
   }
-  if (got.status == FormatOutput::Status::Failed &&
-      fmt_failed_.insert(t->name).second) {
+  if (got.status == FormatOutput::Status::Failed && fmt_failed_.insert(t->name).second) {
     std::string why = got.error.substr(0, got.error.find('\n'));
     diags_.Add(DiagCode::FormatterError, Severity::Warning,
-               "formatter for " + t->name + " failed on the value at " +
-                   HexAddr(addr) + ": " + why + "; default rendering used",
+               "formatter for " + t->name + " failed on the value at " + HexAddr(addr) + ": " +
+                   why + "; default rendering used",
                addr);
   }
   bool formatted = got.status == FormatOutput::Status::Formatted;
@@ -874,8 +845,7 @@ ojson RenderImpl::Json(uint64_t addr, const Type *t, int depth) {
   return JsonValue(addr, t, depth);
 }
 
-void RenderImpl::Text(uint64_t addr, const Type *t, int depth,
-                      std::string &out) {
+void RenderImpl::Text(uint64_t addr, const Type *t, int depth, std::string &out) {
   if (WantsFormatter(t) && Format(addr, t, depth, nullptr, &out))
     return;
   TextValue(addr, t, depth, out);
@@ -1007,8 +977,7 @@ ojson RenderImpl::JsonValue(uint64_t addr, const Type *t, int depth) {
     uint64_t n = ElemCount(s.len, addr, "slice");
     ojson arr = ojson::array();
     uint64_t esize = t->elem->size;
-    uint64_t total =
-        esize != 0 && n > kMaxBulkRead / esize ? kMaxBulkRead + 1 : esize * n;
+    uint64_t total = esize != 0 && n > kMaxBulkRead / esize ? kMaxBulkRead + 1 : esize * n;
     BulkScope bulk(*this, s.ptr, total);
     for (uint64_t i = 0; i < n; ++i) {
       uint64_t off = i * esize;
@@ -1031,8 +1000,7 @@ ojson RenderImpl::JsonValue(uint64_t addr, const Type *t, int depth) {
     }
     uint64_t n = ElemCount(t->len, addr, "array");
     uint64_t esize = t->elem->size;
-    uint64_t total =
-        esize != 0 && n > kMaxBulkRead / esize ? kMaxBulkRead + 1 : esize * n;
+    uint64_t total = esize != 0 && n > kMaxBulkRead / esize ? kMaxBulkRead + 1 : esize * n;
     BulkScope bulk(*this, addr, total);
     ojson arr = ojson::array();
     for (uint64_t i = 0; i < n; ++i) {
@@ -1099,8 +1067,7 @@ ojson RenderImpl::JsonValue(uint64_t addr, const Type *t, int depth) {
 // --- text
 // -------------------------------------------------------------------------
 
-void RenderImpl::TextValue(uint64_t addr, const Type *t, int depth,
-                           std::string &out) {
+void RenderImpl::TextValue(uint64_t addr, const Type *t, int depth, std::string &out) {
   if (t == nullptr) {
     ReportUnknownType(addr, t);
     out += "<unknown type>";
@@ -1165,8 +1132,7 @@ void RenderImpl::TextValue(uint64_t addr, const Type *t, int depth,
   case Kind::Complex128: {
     bool is32 = t->kind == Kind::Complex64;
     double re, im;
-    if (!ReadFloat(addr, is32, &re) ||
-        !ReadFloat(addr + (is32 ? 4 : 8), is32, &im))
+    if (!ReadFloat(addr, is32, &re) || !ReadFloat(addr + (is32 ? 4 : 8), is32, &im))
       out += UnreadableText(addr, t->name);
     else
       out += "(" + FloatText(re, is32) + FloatText(im, is32, true) + "i)";
@@ -1284,8 +1250,7 @@ void RenderImpl::TextValue(uint64_t addr, const Type *t, int depth,
     }
     uint64_t n = ElemCount(want, addr, is_slice ? "slice" : "array");
     uint64_t esize = t->elem->size;
-    uint64_t total =
-        esize != 0 && n > kMaxBulkRead / esize ? kMaxBulkRead + 1 : esize * n;
+    uint64_t total = esize != 0 && n > kMaxBulkRead / esize ? kMaxBulkRead + 1 : esize * n;
     BulkScope bulk(*this, base, total);
     out += t->name + "{";
     for (uint64_t i = 0; i < n; ++i) {
@@ -1293,8 +1258,7 @@ void RenderImpl::TextValue(uint64_t addr, const Type *t, int depth,
         out += ", ";
       uint64_t off = i * esize;
       if (esize != 0 && off >= bulk.readable() && total <= kMaxBulkRead) {
-        out += UnreadableText(base + off,
-                              is_slice ? "slice elements" : "array elements");
+        out += UnreadableText(base + off, is_slice ? "slice elements" : "array elements");
         break;
       }
       Text(base + off, t->elem, depth + 1, out);
@@ -1358,9 +1322,8 @@ void RenderImpl::TextValue(uint64_t addr, const Type *t, int depth,
 // --- maps
 // -------------------------------------------------------------------------
 
-void RenderImpl::WalkMap(MemoryReader &mem, const MapLayout &layout,
-                         const Type *map_type, uint64_t addr,
-                         const ShowRequest &req, MapWalk &walk,
+void RenderImpl::WalkMap(MemoryReader &mem, const MapLayout &layout, const Type *map_type,
+                         uint64_t addr, const ShowRequest &req, MapWalk &walk,
                          const std::function<void(const MapEntry &)> &visit) {
   walk.address = addr;
   walk.type = MapTypeName(map_type, layout);
@@ -1387,8 +1350,7 @@ void RenderImpl::WalkMap(MemoryReader &mem, const MapLayout &layout,
       reported = reported || d.code == DiagCode::WritingFlagSet;
     if (!reported)
       walk.sink.Add(DiagCode::WritingFlagSet, Severity::Warning,
-                    "map at " + HexAddr(addr) + ": a write was in progress",
-                    addr);
+                    "map at " + HexAddr(addr) + ": a write was in progress", addr);
   }
   // Walk no further than offset + limit + 1: the extra entry only tells
   // whether the map goes on.
@@ -1414,26 +1376,19 @@ void RenderImpl::WalkMap(MemoryReader &mem, const MapLayout &layout,
   // The cursor re-reads the header and may repeat its findings; keep one.
   const std::vector<Diagnostic> header_diags = walk.sink.items();
   for (const auto &d : cursor->diagnostics().items()) {
-    bool dup = std::any_of(
-        header_diags.begin(), header_diags.end(), [&](const Diagnostic &h) {
-          return h.code == d.code && h.address == d.address &&
-                 h.message == d.message;
-        });
+    bool dup = std::any_of(header_diags.begin(), header_diags.end(), [&](const Diagnostic &h) {
+      return h.code == d.code && h.address == d.address && h.message == d.message;
+    });
     if (!dup)
       walk.sink.Add(d.code, d.severity, d.message, d.address);
   }
 }
 
-ojson RenderImpl::ShowJson(MemoryReader &mem, const MapLayout &layout,
-                           const Type *map_type, uint64_t addr,
-                           const ShowRequest &req, int depth, bool top) {
+ojson RenderImpl::ShowJson(MemoryReader &mem, const MapLayout &layout, const Type *map_type,
+                           uint64_t addr, const ShowRequest &req, int depth, bool top) {
   size_t diag_start = diags_.items().size();
-  const Type *key = layout.key ? layout.key
-                    : map_type ? map_type->key
-                               : nullptr;
-  const Type *elem = layout.elem ? layout.elem
-                     : map_type  ? map_type->elem
-                                 : nullptr;
+  const Type *key = layout.key ? layout.key : map_type ? map_type->key : nullptr;
+  const Type *elem = layout.elem ? layout.elem : map_type ? map_type->elem : nullptr;
   MapWalk walk;
   ojson entries = ojson::array();
   WalkMap(mem, layout, map_type, addr, req, walk, [&](const MapEntry &e) {
@@ -1476,16 +1431,11 @@ ojson RenderImpl::ShowJson(MemoryReader &mem, const MapLayout &layout,
   return j;
 }
 
-std::string RenderImpl::ShowText(MemoryReader &mem, const MapLayout &layout,
-                                 const Type *map_type, uint64_t addr,
-                                 const ShowRequest &req) {
+std::string RenderImpl::ShowText(MemoryReader &mem, const MapLayout &layout, const Type *map_type,
+                                 uint64_t addr, const ShowRequest &req) {
   size_t diag_start = diags_.items().size();
-  const Type *key = layout.key ? layout.key
-                    : map_type ? map_type->key
-                               : nullptr;
-  const Type *elem = layout.elem ? layout.elem
-                     : map_type  ? map_type->elem
-                                 : nullptr;
+  const Type *key = layout.key ? layout.key : map_type ? map_type->key : nullptr;
+  const Type *elem = layout.elem ? layout.elem : map_type ? map_type->elem : nullptr;
   MapWalk walk;
   std::string body;
   WalkMap(mem, layout, map_type, addr, req, walk, [&](const MapEntry &e) {
@@ -1500,15 +1450,15 @@ std::string RenderImpl::ShowText(MemoryReader &mem, const MapLayout &layout,
     Text(e.elem_addr, elem, 1, body);
     body += "\n";
   });
-  std::string out = "(" + walk.type + ") " + HexAddr(walk.address) + " len=" +
-                    (walk.header_ok ? std::to_string(walk.len) : "?") +
+  std::string out = "(" + walk.type + ") " + HexAddr(walk.address) +
+                    " len=" + (walk.header_ok ? std::to_string(walk.len) : "?") +
                     " impl=" + std::string(ImplString(walk.impl)) + "\n";
   out += body;
   if (walk.truncated)
     out += "  ... (more entries; use --offset/--limit or --all)\n";
   auto line = [&](const Diagnostic &d) {
-    out += "  " + std::string(SeverityName(d.severity)) + "[" +
-           std::string(CodeName(d.code)) + "]: " + d.message + "\n";
+    out += "  " + std::string(SeverityName(d.severity)) + "[" + std::string(CodeName(d.code)) +
+           "]: " + d.message + "\n";
   };
   for (const auto &d : walk.sink.items())
     line(d);
@@ -1521,14 +1471,14 @@ std::string RenderImpl::ShowText(MemoryReader &mem, const MapLayout &layout,
 // --- public API
 // ---------------------------------------------------------------------
 
-nlohmann::ordered_json ShowJson(const Parts &p, const MapLayout &layout,
-                                const Type *map_type, uint64_t addr, const ShowRequest &req) {
+nlohmann::ordered_json ShowJson(const Parts &p, const MapLayout &layout, const Type *map_type,
+                                uint64_t addr, const ShowRequest &req) {
   RenderImpl impl(p);
   return impl.ShowJson(p.mem, layout, map_type, addr, req, 1, /*top=*/true);
 }
 
-std::string ShowText(const Parts &p, const MapLayout &layout, const Type *map_type,
-                     uint64_t addr, const ShowRequest &req) {
+std::string ShowText(const Parts &p, const MapLayout &layout, const Type *map_type, uint64_t addr,
+                     const ShowRequest &req) {
   RenderImpl impl(p);
   return impl.ShowText(p.mem, layout, map_type, addr, req);
 }

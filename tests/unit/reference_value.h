@@ -20,8 +20,8 @@ struct Parts {
 
 nlohmann::ordered_json ShowJson(const Parts &p, const MapLayout &layout, const Type *map_type,
                                 uint64_t addr, const ShowRequest &req);
-std::string ShowText(const Parts &p, const MapLayout &layout, const Type *map_type,
-                     uint64_t addr, const ShowRequest &req);
+std::string ShowText(const Parts &p, const MapLayout &layout, const Type *map_type, uint64_t addr,
+                     const ShowRequest &req);
 nlohmann::ordered_json ValueJson(const Parts &p, uint64_t addr, const Type *t);
 std::string ValueText(const Parts &p, uint64_t addr, const Type *t);
 

@@ -19,8 +19,7 @@ protected:
   SwissBuilder sb{img, layout};
 
   // A table of `ngroups` groups holding keys first..first+n-1 (value = -key).
-  uint64_t FilledTable(uint64_t ngroups, uint8_t ld, int64_t index,
-                       int64_t first, int n,
+  uint64_t FilledTable(uint64_t ngroups, uint8_t ld, int64_t index, int64_t first, int n,
                        std::multiset<std::pair<int64_t, int64_t>> *want) {
     uint64_t t = sb.Table(ngroups, ld, index);
     for (int i = 0; i < n; ++i) {
@@ -59,8 +58,7 @@ TEST_F(SwissTest, SmallMap) {
   uint64_t m = sb.Map(5, g, 0, 0);
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, m);
-  EXPECT_EQ(w.entries,
-            Pairs({{100, 0}, {101, 1}, {102, 2}, {103, 3}, {104, 4}}));
+  EXPECT_EQ(w.entries, Pairs({{100, 0}, {101, 1}, {102, 2}, {103, 3}, {104, 4}}));
   EXPECT_TRUE(w.diags.empty()) << DiagText(w.diags);
 }
 
@@ -86,8 +84,7 @@ TEST_F(SwissTest, SmallMapWithoutGroup) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, m);
   EXPECT_TRUE(w.entries.empty());
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible, "dirPtr nil"), nullptr)
-      << DiagText(w.diags);
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible, "dirPtr nil"), nullptr) << DiagText(w.diags);
 }
 
 TEST_F(SwissTest, SingleTable) {
@@ -139,10 +136,8 @@ TEST_F(SwissTest, WritingAndTombstoneFlags) {
   MapHeader h;
   ASSERT_TRUE(ReadHeader(r, layout, m, &h, sink));
   EXPECT_TRUE(h.writing);
-  EXPECT_EQ(h.flag_names,
-            (std::vector<std::string>{"writing", "tombstonePossible"}));
-  const Diagnostic *d =
-      FindDiag(sink.items(), DiagCode::WritingFlagSet, "writing = 1");
+  EXPECT_EQ(h.flag_names, (std::vector<std::string>{"writing", "tombstonePossible"}));
+  const Diagnostic *d = FindDiag(sink.items(), DiagCode::WritingFlagSet, "writing = 1");
   ASSERT_NE(d, nullptr) << DiagText(sink.items());
   EXPECT_EQ(d->severity, Severity::Warning);
   Walk w = WalkInts(r, layout, m);
@@ -169,8 +164,7 @@ TEST_F(SwissTest, IndirectElems) {
 }
 
 TEST_F(SwissTest, SplitGroupLayout) {
-  MapLayout split =
-      MustLayout("go1.27.0 X:mapsplitgroup", types.int64_, types.int8_);
+  MapLayout split = MustLayout("go1.27.0 X:mapsplitgroup", types.int64_, types.int8_);
   ASSERT_TRUE(split.swiss.split_group);
   SwissBuilder bb(img, split);
   uint64_t t = bb.Table(2, 0, 0);
@@ -200,8 +194,7 @@ TEST_F(SwissTest, DirLenDoesNotMatchGlobalDepth) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, m);
   EXPECT_EQ(w.entries, want); // partial results: the 3 entries that exist
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible,
-                     "dirLen = 3 does not match globalDepth = 2"),
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible, "dirLen = 3 does not match globalDepth = 2"),
             nullptr)
       << DiagText(w.diags);
 }
@@ -213,8 +206,7 @@ TEST_F(SwissTest, GlobalShiftMismatch) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, m);
   EXPECT_EQ(w.entries.size(), 2u);
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible, "globalShift = 63"),
-            nullptr)
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible, "globalShift = 63"), nullptr)
       << DiagText(w.diags);
 }
 
@@ -233,8 +225,7 @@ TEST_F(SwissTest, HugeDirLenIsCut) {
                      "dirLen = 1099511627776 claims 1099511627776 directory entries"),
             nullptr)
       << DiagText(w.diags);
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Unreadable, "dirs 1-"), nullptr)
-      << DiagText(w.diags);
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Unreadable, "dirs 1-"), nullptr) << DiagText(w.diags);
 }
 
 TEST_F(SwissTest, UsedGreaterThanCapacity) {
@@ -245,8 +236,7 @@ TEST_F(SwissTest, UsedGreaterThanCapacity) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, m);
   EXPECT_EQ(w.entries, want);
-  const Diagnostic *d =
-      FindDiag(w.diags, DiagCode::Implausible, "table 0 (dir 0) at");
+  const Diagnostic *d = FindDiag(w.diags, DiagCode::Implausible, "table 0 (dir 0) at");
   ASSERT_NE(d, nullptr) << DiagText(w.diags);
   EXPECT_NE(d->message.find("used = 20 > capacity = 16"), std::string::npos);
   EXPECT_EQ(d->address, t);
@@ -259,14 +249,12 @@ TEST_F(SwissTest, UsedGreaterThanCapacity) {
 TEST_F(SwissTest, TableIndexPointsElsewhere) {
   std::multiset<std::pair<int64_t, int64_t>> want;
   uint64_t a = FilledTable(2, 1, 0, 10, 4, &want);
-  uint64_t b =
-      FilledTable(2, 1, 0, 20, 4, &want); // claims dir 0, sits at dir 1
+  uint64_t b = FilledTable(2, 1, 0, 20, 4, &want); // claims dir 0, sits at dir 1
   uint64_t m = sb.Map(8, sb.Dir({a, b}), 2, 1);
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, m);
   EXPECT_EQ(w.entries, want); // still visited once, for partial results
-  const Diagnostic *d =
-      FindDiag(w.diags, DiagCode::Inconsistent, "dir 1: table at");
+  const Diagnostic *d = FindDiag(w.diags, DiagCode::Inconsistent, "dir 1: table at");
   ASSERT_NE(d, nullptr) << DiagText(w.diags);
   EXPECT_NE(d->message.find("has index 0"), std::string::npos);
   EXPECT_EQ(d->address, b);
@@ -274,18 +262,14 @@ TEST_F(SwissTest, TableIndexPointsElsewhere) {
 
 TEST_F(SwissTest, AliasOutsideItsSpan) {
   std::multiset<std::pair<int64_t, int64_t>> want;
-  uint64_t a =
-      FilledTable(2, 2, 0, 10, 4, &want); // localDepth 2: covers dir 0 only
+  uint64_t a = FilledTable(2, 2, 0, 10, 4, &want); // localDepth 2: covers dir 0 only
   uint64_t m = sb.Map(4, sb.Dir({a, a}), 2, 1);
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, m);
   EXPECT_EQ(w.entries, want);
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible,
-                     "localDepth = 2 > globalDepth = 1"),
-            nullptr)
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible, "localDepth = 2 > globalDepth = 1"), nullptr)
       << DiagText(w.diags);
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Inconsistent, "dir 1: table at"),
-            nullptr)
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Inconsistent, "dir 1: table at"), nullptr)
       << DiagText(w.diags);
 }
 
@@ -297,8 +281,7 @@ TEST_F(SwissTest, StaleTableInDirectory) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, m);
   EXPECT_EQ(w.entries, want);
-  const Diagnostic *d =
-      FindDiag(w.diags, DiagCode::StaleBucketPointer, "dir 1");
+  const Diagnostic *d = FindDiag(w.diags, DiagCode::StaleBucketPointer, "dir 1");
   ASSERT_NE(d, nullptr) << DiagText(w.diags);
   EXPECT_EQ(d->address, b);
 }
@@ -310,12 +293,9 @@ TEST_F(SwissTest, NilTableInDirectory) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, m);
   EXPECT_EQ(w.entries, want);
-  EXPECT_NE(
-      FindDiag(w.diags, DiagCode::Implausible, "dir 1: table pointer 0x0"),
-      nullptr)
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible, "dir 1: table pointer 0x0"), nullptr)
       << DiagText(w.diags);
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Inconsistent, "tables' used sum to 4"),
-            nullptr);
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Inconsistent, "tables' used sum to 4"), nullptr);
 }
 
 TEST_F(SwissTest, UnreadableGroup) {
@@ -332,8 +312,7 @@ TEST_F(SwissTest, UnreadableGroup) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, m);
   EXPECT_EQ(w.entries, want);
-  const Diagnostic *d =
-      FindDiag(w.diags, DiagCode::Unreadable, "table 0 (dir 0), group 2 at");
+  const Diagnostic *d = FindDiag(w.diags, DiagCode::Unreadable, "table 0 (dir 0), group 2 at");
   ASSERT_NE(d, nullptr) << DiagText(w.diags);
   EXPECT_EQ(d->address, sb.GroupAddr(t, 2));
 }
@@ -368,9 +347,7 @@ TEST_F(SwissTest, LengthMaskNotPowerOfTwo) {
   Walk w = WalkInts(r, layout, m);
   // capacity (32) is believable: the walk uses its 4 groups
   EXPECT_EQ(w.entries.size(), 6u);
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible,
-                     "lengthMask+1 is not a power of two"),
-            nullptr)
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Implausible, "lengthMask+1 is not a power of two"), nullptr)
       << DiagText(w.diags);
 }
 
@@ -382,9 +359,9 @@ TEST_F(SwissTest, InvalidCtrlByte) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, m);
   EXPECT_EQ(w.entries, Pairs({{1, 1}}));
-  EXPECT_NE(FindDiag(w.diags, DiagCode::Inconsistent,
-                     "small group, slot 3: invalid ctrl byte 0x81"),
-            nullptr)
+  EXPECT_NE(
+      FindDiag(w.diags, DiagCode::Inconsistent, "small group, slot 3: invalid ctrl byte 0x81"),
+      nullptr)
       << DiagText(w.diags);
 }
 
@@ -396,9 +373,7 @@ TEST_F(SwissTest, UsedMismatch) {
   ImageReader r = img.Reader();
   Walk w = WalkInts(r, layout, m);
   EXPECT_EQ(w.entries.size(), 4u);
-  EXPECT_NE(
-      FindDiag(w.diags, DiagCode::Inconsistent, "found 4 entries but used = 6"),
-      nullptr)
+  EXPECT_NE(FindDiag(w.diags, DiagCode::Inconsistent, "found 4 entries but used = 6"), nullptr)
       << DiagText(w.diags);
 }
 
@@ -424,9 +399,7 @@ TEST_F(SwissTest, MaxEntriesAndGroups) {
   Walk g = WalkInts(r, layout, m, glim);
   EXPECT_EQ(g.entries.size(), 15u); // 5 per group
   EXPECT_TRUE(g.truncated);
-  EXPECT_NE(FindDiag(g.diags, DiagCode::Truncated,
-                     "3 groups (limit) at table 0 (dir 0)"),
-            nullptr)
+  EXPECT_NE(FindDiag(g.diags, DiagCode::Truncated, "3 groups (limit) at table 0 (dir 0)"), nullptr)
       << DiagText(g.diags);
   EXPECT_EQ(FindDiag(g.diags, DiagCode::Inconsistent), nullptr);
 }

@@ -26,9 +26,7 @@ protected:
     img.Put64(n + 0x10, parent);
     return n;
   }
-  void Child(uint64_t ind, int i, uint64_t node) {
-    img.Put64(ind + 0x18 + 8 * i, node);
-  }
+  void Child(uint64_t ind, int i, uint64_t node) { img.Put64(ind + 0x18 + 8 * i, node); }
   // entry: isEntry=1, overflow @8, key any @0x10, value any @0x20 (48 bytes).
   uint64_t Entry(uint64_t key_word, uint64_t overflow = 0) {
     uint64_t e = img.Alloc(48, 8);
@@ -86,8 +84,7 @@ TEST_F(TrieTest, IndirectCycleIsADiagnosticWithCoordinates) {
   uint64_t m = SyncMap(root);
   ImageReader r = img.Reader();
   SyncMapReport rep = DecodeSyncMap(r, l, m, Limits{});
-  const Diagnostic *d = FindDiag(rep.diags.items(), DiagCode::Cycle,
-                                 "root/2/7: indirect node at");
+  const Diagnostic *d = FindDiag(rep.diags.items(), DiagCode::Cycle, "root/2/7: indirect node at");
   ASSERT_NE(d, nullptr) << DiagText(rep.diags.items());
   EXPECT_EQ(d->address, root);
   EXPECT_EQ(Keys(r, rep), (std::multiset<uint64_t>{5}));
@@ -109,12 +106,9 @@ TEST_F(TrieTest, EntryOverflowLoopAndDepthAreBounded) {
   uint64_t m = SyncMap(root);
   ImageReader r = img.Reader();
   SyncMapReport rep = DecodeSyncMap(r, l, m, Limits{});
-  EXPECT_NE(FindDiag(rep.diags.items(), DiagCode::Cycle,
-                     "root/0 overflow 2: entry at"),
-            nullptr)
+  EXPECT_NE(FindDiag(rep.diags.items(), DiagCode::Cycle, "root/0 overflow 2: entry at"), nullptr)
       << DiagText(rep.diags.items());
-  EXPECT_NE(FindDiag(rep.diags.items(), DiagCode::Implausible, "at depth 16"),
-            nullptr)
+  EXPECT_NE(FindDiag(rep.diags.items(), DiagCode::Implausible, "at depth 16"), nullptr)
       << DiagText(rep.diags.items());
   EXPECT_EQ(rep.entries.size(), 2u);
 }
@@ -127,17 +121,14 @@ TEST_F(TrieTest, UnreadableRootAndNodeLimit) {
   uint64_t m2 = SyncMap(root);
   ImageReader r = img.Reader();
   SyncMapReport rep = DecodeSyncMap(r, l, m, Limits{});
-  EXPECT_NE(FindDiag(rep.diags.items(), DiagCode::Unreadable,
-                     "root: indirect node at 0xdead0000"),
+  EXPECT_NE(FindDiag(rep.diags.items(), DiagCode::Unreadable, "root: indirect node at 0xdead0000"),
             nullptr)
       << DiagText(rep.diags.items());
   Limits lim;
   lim.max_buckets = 5;
   SyncMapReport rep2 = DecodeSyncMap(r, l, m2, lim);
   EXPECT_TRUE(rep2.truncated);
-  EXPECT_NE(
-      FindDiag(rep2.diags.items(), DiagCode::Truncated, "trie nodes (limit)"),
-      nullptr);
+  EXPECT_NE(FindDiag(rep2.diags.items(), DiagCode::Truncated, "trie nodes (limit)"), nullptr);
 }
 
 TEST(ReadDirtyTest, LiveDeletedExpungedAndDirtyOnly) {
@@ -206,8 +197,7 @@ TEST(ReadDirtyTest, LiveDeletedExpungedAndDirtyOnly) {
   img.Put64(dirty, 3);            // used
   ImageReader r2 = img.Reader();
   SyncMapReport rep2 = DecodeSyncMap(r2, l, sm, Limits{});
-  EXPECT_NE(FindDiag(rep2.diags.items(), DiagCode::Inconsistent,
-                     "expunged entry in the dirty map"),
+  EXPECT_NE(FindDiag(rep2.diags.items(), DiagCode::Inconsistent, "expunged entry in the dirty map"),
             nullptr)
       << DiagText(rep2.diags.items());
   // Matrix cases: dirty-only keys under amended = false are counted, not
@@ -216,12 +206,10 @@ TEST(ReadDirtyTest, LiveDeletedExpungedAndDirtyOnly) {
   img.Put64(sm + 0x18, 1 << 20);
   ImageReader r4 = img.Reader();
   SyncMapReport rep4 = DecodeSyncMap(r4, l, sm, Limits{});
-  EXPECT_NE(FindDiag(rep4.diags.items(), DiagCode::Inconsistent,
-                     "read.amended is false but dirty"),
+  EXPECT_NE(FindDiag(rep4.diags.items(), DiagCode::Inconsistent, "read.amended is false but dirty"),
             nullptr)
       << DiagText(rep4.diags.items());
-  EXPECT_NE(FindDiag(rep4.diags.items(), DiagCode::Inconsistent, "misses = 1048576 >="),
-            nullptr);
+  EXPECT_NE(FindDiag(rep4.diags.items(), DiagCode::Inconsistent, "misses = 1048576 >="), nullptr);
   EXPECT_EQ(rep4.entries.size(), 1u); // read's live entry only
   img.Put<uint8_t>(ro + 8, 7);
   ImageReader r5 = img.Reader();
@@ -233,9 +221,9 @@ TEST(ReadDirtyTest, LiveDeletedExpungedAndDirtyOnly) {
   img.Put64(sm + 0x10, 0);
   ImageReader r3 = img.Reader();
   SyncMapReport rep3 = DecodeSyncMap(r3, l, sm, Limits{});
-  EXPECT_NE(FindDiag(rep3.diags.items(), DiagCode::Inconsistent,
-                     "amended is true but dirty is nil"),
-            nullptr);
+  EXPECT_NE(
+      FindDiag(rep3.diags.items(), DiagCode::Inconsistent, "amended is true but dirty is nil"),
+      nullptr);
 }
 
 } // namespace

@@ -94,11 +94,11 @@ TEST(MapCalls, DecodesCallsAndTheTypeLoadedIntoAx) {
   Code c{0x401000, {}};
   c.LeaAx(kDesc);
   c.Pad(10);
-  c.Call(0x402000); // takes kDesc
+  c.Call(0x402000);  // takes kDesc
   c.LeaCx(0x4c0000); // not AX: not the type argument
   c.Call(0x402100);
   c.LeaAx(kDesc);
-  c.Pad(100);        // too far from the call
+  c.Pad(100); // too far from the call
   c.Call(0x402200);
   auto calls = DecodeCalls(c.bytes.data(), c.bytes.size(), c.base);
   std::vector<RawCall> real;

@@ -30,9 +30,7 @@ public:
   Bytes &U64(size_t off, uint64_t v) { return Put(off, &v, 8); }
   Bytes &F32(size_t off, float v) { return Put(off, &v, 4); }
   Bytes &F64(size_t off, double v) { return Put(off, &v, 8); }
-  Bytes &Str(size_t off, const std::string &s) {
-    return Put(off, s.data(), s.size());
-  }
+  Bytes &Str(size_t off, const std::string &s) { return Put(off, s.data(), s.size()); }
   std::vector<uint8_t> vec() const { return b_; }
 
 private:
@@ -106,25 +104,21 @@ protected:
     pptr_->elem = p_;
   }
 
-  Type *Basic(Kind k, const char *name, uint64_t size) {
-    return tt_.New(k, name, size, size);
-  }
+  Type *Basic(Kind k, const char *name, uint64_t size) { return tt_.New(k, name, size, size); }
   Type *SliceOf(const Type *elem) {
     Type *t = tt_.New(Kind::Slice, "[]" + elem->name, 24, 8);
     t->elem = elem;
     return t;
   }
   Type *ArrayOf(const Type *elem, uint64_t n) {
-    Type *t = tt_.New(Kind::Array, "[" + std::to_string(n) + "]" + elem->name,
-                      elem->size * n, elem->align);
+    Type *t = tt_.New(Kind::Array, "[" + std::to_string(n) + "]" + elem->name, elem->size * n,
+                      elem->align);
     t->elem = elem;
     t->len = n;
     return t;
   }
 
-  ValueRenderer Renderer() {
-    return ValueRenderer(mem_, &types_, &maps_, opts_);
-  }
+  ValueRenderer Renderer() { return ValueRenderer(mem_, &types_, &maps_, opts_); }
 
   json J(uint64_t addr, const Type *t) {
     ValueRenderer r = Renderer();
@@ -209,9 +203,7 @@ protected:
         return true;
     return false;
   }
-  static json Unreadable(uint64_t addr) {
-    return json{{"error", "unreadable " + HexAddr(addr)}};
-  }
+  static json Unreadable(uint64_t addr) { return json{{"error", "unreadable " + HexAddr(addr)}}; }
 
   TypeTable tt_;
   ImageReader mem_;
@@ -219,9 +211,8 @@ protected:
   FakeMaps maps_;
   RenderOptions opts_;
   std::vector<Diagnostic> diags_;
-  Type *int_, *int8_, *int16_, *int32_, *int64_, *uint8_, *uint16_, *uint32_,
-      *uint64_, *uintptr_, *f32_, *f64_, *c64_, *c128_, *bool_, *string_,
-      *eface_, *any_, *p_, *pptr_;
+  Type *int_, *int8_, *int16_, *int32_, *int64_, *uint8_, *uint16_, *uint32_, *uint64_, *uintptr_,
+      *f32_, *f64_, *c64_, *c128_, *bool_, *string_, *eface_, *any_, *p_, *pptr_;
 };
 
 TEST(ValueHexAddr, LowerCaseNoLeadingZeros) {
@@ -234,9 +225,9 @@ TEST(ValueHexAddr, LowerCaseNoLeadingZeros) {
 TEST(ValueDiagnosticJson, Fields) {
   Diagnostic d{DiagCode::WritingFlagSet, Severity::Warning, "a write", 0x1234};
   EXPECT_EQ(DiagnosticJson(d), (nlohmann::ordered_json{{"code", "writing-flag-set"},
-                                     {"severity", "warning"},
-                                     {"message", "a write"},
-                                     {"address", "0x1234"}}));
+                                                       {"severity", "warning"},
+                                                       {"message", "a write"},
+                                                       {"address", "0x1234"}}));
   d.address = 0;
   EXPECT_TRUE(DiagnosticJson(d)["address"].is_null());
 }
@@ -324,8 +315,7 @@ TEST_F(ValueTest, FloatsIncludingSpecials) {
 }
 
 TEST_F(ValueTest, Complex) {
-  mem_.Map(kData,
-           Bytes().F64(0, 1).F64(8, -2).F32(16, 0.5f).F32(20, NAN).vec());
+  mem_.Map(kData, Bytes().F64(0, 1).F64(8, -2).F32(16, 0.5f).F32(20, NAN).vec());
   EXPECT_EQ(J(kData, c128_), (json{{"real", 1.0}, {"imag", -2.0}}));
   EXPECT_EQ(J(kData + 16, c64_), (json{{"real", 0.5}, {"imag", "NaN"}}));
   EXPECT_EQ(T(kData, c128_), "(1-2i)");
@@ -349,10 +339,8 @@ TEST_F(ValueTest, StringsQuotesAndUnicode) {
   mem_.Map(kData, b.vec());
   EXPECT_EQ(J(kData, string_), json("a\"b\n"));
   EXPECT_EQ(T(kData, string_), "\"a\\\"b\\n\"");
-  EXPECT_EQ(J(kData + 16, string_),
-            json("h\xc3\xa9llo, \xe4\xb8\x96\xe7\x95\x8c"));
-  EXPECT_EQ(T(kData + 16, string_),
-            "\"h\xc3\xa9llo, \xe4\xb8\x96\xe7\x95\x8c\"");
+  EXPECT_EQ(J(kData + 16, string_), json("h\xc3\xa9llo, \xe4\xb8\x96\xe7\x95\x8c"));
+  EXPECT_EQ(T(kData + 16, string_), "\"h\xc3\xa9llo, \xe4\xb8\x96\xe7\x95\x8c\"");
   EXPECT_EQ(J(kData + 32, string_), json(""));
   EXPECT_EQ(T(kData + 32, string_), "\"\"");
   EXPECT_EQ(T(kData + 48, string_), "\"t\\x01\\x7f\\\\\"");
@@ -435,8 +423,7 @@ TEST_F(ValueTest, StructsKeepFieldOrderAndNest) {
   inner->fields = {{"z", 0, int8_}, {"_", 1, empty}, {"a", 8, f64_}};
   // type Outer struct { Z int; In Inner; P P; b bool }
   Type *outer = tt_.New(Kind::Struct, "main.Outer", 72, 8);
-  outer->fields = {
-      {"Z", 0, int_}, {"In", 8, inner}, {"P", 24, p_}, {"b", 48, bool_}};
+  outer->fields = {{"Z", 0, int_}, {"In", 8, inner}, {"P", 24, p_}, {"b", 48, bool_}};
   Bytes b;
   b.U64(0, 7).U8(8, 0xFE).F64(16, 2.5).U64(24, 1);
   PutString(b, 32, kHeap, "a");
@@ -445,8 +432,7 @@ TEST_F(ValueTest, StructsKeepFieldOrderAndNest) {
 
   ValueRenderer r = Renderer();
   nlohmann::ordered_json oj = r.JsonOrdered(kData, outer);
-  EXPECT_EQ(oj.dump(),
-            R"({"Z":7,"In":{"z":-2,"a":2.5},"P":{"X":1,"Y":"a"},"b":true})");
+  EXPECT_EQ(oj.dump(), R"({"Z":7,"In":{"z":-2,"a":2.5},"P":{"X":1,"Y":"a"},"b":true})");
   EXPECT_TRUE(r.diagnostics().items().empty());
   EXPECT_EQ(J(kData, outer), json::parse(oj.dump()));
   EXPECT_EQ(T(kData, outer), "main.Outer{Z: 7, In: main.Inner{z: -2, a: 2.5}, "
@@ -469,8 +455,7 @@ TEST_F(ValueTest, StructPartlyUnreadable) {
   EXPECT_TRUE(HasDiag(DiagCode::Unreadable, kData + 8));
   EXPECT_EQ(T(kData, p_), "main.P{X: 9, Y: <unreadable 0x10008>}");
   // Entirely unreadable.
-  EXPECT_EQ(J(kHole, p_),
-            (json{{"X", Unreadable(kHole)}, {"Y", Unreadable(kHole + 8)}}));
+  EXPECT_EQ(J(kHole, p_), (json{{"X", Unreadable(kHole)}, {"Y", Unreadable(kHole + 8)}}));
 }
 
 TEST_F(ValueTest, Arrays) {
@@ -542,11 +527,7 @@ TEST_F(ValueTest, SlicesUnreadableAndImplausible) {
 
 TEST_F(ValueTest, HugeSliceLengthIsBounded) {
   Type *ints = SliceOf(int_);
-  mem_.Map(kData, Bytes()
-                      .U64(0, kHeap)
-                      .U64(8, uint64_t(1) << 60)
-                      .U64(16, uint64_t(1) << 60)
-                      .vec());
+  mem_.Map(kData, Bytes().U64(0, kHeap).U64(8, uint64_t(1) << 60).U64(16, uint64_t(1) << 60).vec());
   mem_.Map(kHeap, std::vector<uint8_t>(64, 0));
   opts_.max_elems = 100;
   json j = J(kData, ints)["cut"];
@@ -584,8 +565,7 @@ TEST_F(ValueTest, TextFollowsPointersWhenAsked) {
   mem_.Map(kData, b.vec());
   opts_.pointer_depth = 1;
   EXPECT_EQ(T(kData, pptr_), "&main.P{X: 5, Y: \"q\"}");
-  EXPECT_EQ(J(kData, pptr_),
-            (json{{"ptr", HexAddr(kData + 8)}, {"elem", {{"X", 5}, {"Y", "q"}}}}));
+  EXPECT_EQ(J(kData, pptr_), (json{{"ptr", HexAddr(kData + 8)}, {"elem", {{"X", 5}, {"Y", "q"}}}}));
 }
 
 TEST_F(ValueTest, PointerDepthBoundsHopsAndStopsAtCycles) {
@@ -607,8 +587,8 @@ TEST_F(ValueTest, PointerDepthBoundsHopsAndStopsAtCycles) {
   EXPECT_EQ(T(kData, np),
             "&main.N{V: 1, Next: &main.N{V: 2, Next: (*main.N)(" + HexAddr(a) + ")}}");
   opts_.pointer_depth = 5;
-  EXPECT_EQ(T(kData, np), "&main.N{V: 1, Next: &main.N{V: 2, Next: (*main.N)(" + HexAddr(a) +
-                              ") <cycle>}}");
+  EXPECT_EQ(T(kData, np),
+            "&main.N{V: 1, Next: &main.N{V: 2, Next: (*main.N)(" + HexAddr(a) + ") <cycle>}}");
   EXPECT_EQ(J(kData, np),
             (json{{"ptr", HexAddr(a)},
                   {"elem",
@@ -622,9 +602,10 @@ TEST_F(ValueTest, PointerDepthBoundsHopsAndStopsAtCycles) {
   pair->fields = {{"L", 0, np}, {"R", 8, np}};
   mem_.Map(kData + 0x1000, Bytes().U64(0, c).U64(8, c).vec());
   opts_.pointer_depth = 1;
-  EXPECT_EQ(T(kData + 0x1000, pair),
-            "main.Pair{L: &main.N{V: 3, Next: (*main.N)(" + HexAddr(c) + ")}, R: &main.N{V: 3, "
-            "Next: (*main.N)(" + HexAddr(c) + ")}}");
+  EXPECT_EQ(T(kData + 0x1000, pair), "main.Pair{L: &main.N{V: 3, Next: (*main.N)(" + HexAddr(c) +
+                                         ")}, R: &main.N{V: 3, "
+                                         "Next: (*main.N)(" +
+                                         HexAddr(c) + ")}}");
   // Channels and unsafe.Pointers are never followed; an unreadable pointee says so.
   Type *ch = tt_.New(Kind::Chan, "chan int", 8, 8);
   EXPECT_EQ(J(kData, ch), (json{{"ptr", HexAddr(a)}}));
@@ -640,10 +621,9 @@ TEST_F(ValueTest, PointerDepthBoundsHopsAndStopsAtCycles) {
 }
 
 TEST_F(ValueTest, EfaceDirectAndIndirect) {
-  constexpr uint64_t kIntDesc = kTypes + 0x100, kPtrDesc = kTypes + 0x200,
-                     kPDesc = kTypes + 0x300, kStrDesc = kTypes + 0x400;
-  types_.by_desc = {
-      {kIntDesc, int_}, {kPtrDesc, pptr_}, {kPDesc, p_}, {kStrDesc, string_}};
+  constexpr uint64_t kIntDesc = kTypes + 0x100, kPtrDesc = kTypes + 0x200, kPDesc = kTypes + 0x300,
+                     kStrDesc = kTypes + 0x400;
+  types_.by_desc = {{kIntDesc, int_}, {kPtrDesc, pptr_}, {kPDesc, p_}, {kStrDesc, string_}};
   Bytes b;
   b.U64(0, 0).U64(8, 0);                     // nil
   b.U64(16, kIntDesc).U64(24, kHeap);        // int, boxed
@@ -664,8 +644,7 @@ TEST_F(ValueTest, EfaceDirectAndIndirect) {
   EXPECT_EQ(J(kData + 32, eface_),
             (json{{"type", "*main.P"}, {"value", {{"ptr", "0xc000010000"}}}}));
   EXPECT_EQ(T(kData + 32, eface_), "(*main.P)(0xc000010000)");
-  EXPECT_EQ(J(kData + 48, eface_),
-            (json{{"type", "main.P"}, {"value", {{"X", 1}, {"Y", "a"}}}}));
+  EXPECT_EQ(J(kData + 48, eface_), (json{{"type", "main.P"}, {"value", {{"X", 1}, {"Y", "a"}}}}));
   EXPECT_EQ(T(kData + 48, eface_), "main.P{X: 1, Y: \"a\"}");
   EXPECT_EQ(T(kData + 64, eface_), "string(\"hi\")");
   EXPECT_TRUE(diags_.empty());
@@ -691,8 +670,7 @@ TEST_F(ValueTest, IfaceReadsTypeFromItab) {
   mem_.Map(kHeap, h.vec());
 
   EXPECT_EQ(J(kData, any_),
-            (json{{"type", "main.W"},
-                  {"value", {{"p", {{"ptr", "0xc000020000"}}}}}}));
+            (json{{"type", "main.W"}, {"value", {{"p", {{"ptr", "0xc000020000"}}}}}}));
   EXPECT_EQ(T(kData, any_), "main.W{p: (*main.P)(0xc000020000)}");
   EXPECT_EQ(J(kData + 16, any_), (json{{"type", "string"}, {"value", "ok"}}));
   EXPECT_EQ(T(kData + 16, any_), "string(\"ok\")");
@@ -722,8 +700,7 @@ TEST_F(ValueTest, InterfaceUnreadableAtEachLevel) {
   EXPECT_TRUE(HasDiag(DiagCode::Unreadable, kHole + 8));
   EXPECT_EQ(J(kData + 16, eface_),
             (json{{"type", "main.P"},
-                  {"value",
-                   {{"X", Unreadable(kHole)}, {"Y", Unreadable(kHole + 8)}}}}));
+                  {"value", {{"X", Unreadable(kHole)}, {"Y", Unreadable(kHole + 8)}}}}));
   EXPECT_EQ(J(kHole, eface_), Unreadable(kHole));
   EXPECT_EQ(T(kHole, eface_), "<unreadable 0x900000>");
 }
@@ -739,8 +716,7 @@ TEST_F(ValueTest, DepthBound) {
   mem_.Map(kData, Bytes().U64(0, 4).vec());
   EXPECT_EQ(J(kData, l1), (json{{"In", {{"In", {{"V", 4}}}}}}));
   opts_.max_depth = 2;
-  EXPECT_EQ(J(kData, l1),
-            (json{{"In", {{"In", {{"truncated", "depth limit"}}}}}}));
+  EXPECT_EQ(J(kData, l1), (json{{"In", {{"In", {{"truncated", "depth limit"}}}}}}));
   EXPECT_TRUE(HasDiag(DiagCode::Truncated, kData));
   EXPECT_EQ(T(kData, l1), "main.L1{In: main.L2{In: ...}}");
   opts_.max_depth = 0;
@@ -823,18 +799,13 @@ protected:
     layout_.elem = int64_;
     SwissLayout &s = layout_.swiss;
     s.map.size = 48;
-    s.map.fields = {{"used", 0, 8},         {"seed", 8, 8},
-                    {"dirPtr", 16, 8},      {"dirLen", 24, 8},
-                    {"globalDepth", 32, 1}, {"globalShift", 33, 1},
-                    {"writing", 34, 1},     {"clearSeq", 40, 8}};
+    s.map.fields = {{"used", 0, 8},     {"seed", 8, 8},         {"dirPtr", 16, 8},
+                    {"dirLen", 24, 8},  {"globalDepth", 32, 1}, {"globalShift", 33, 1},
+                    {"writing", 34, 1}, {"clearSeq", 40, 8}};
     s.table.size = 32;
-    s.table.fields = {{"used", 0, 2},
-                      {"capacity", 2, 2},
-                      {"growthLeft", 4, 2},
-                      {"localDepth", 6, 1},
-                      {"index", 8, 8},
-                      {"groups.data", 16, 8},
-                      {"groups.lengthMask", 24, 8}};
+    s.table.fields = {
+        {"used", 0, 2},  {"capacity", 2, 2},     {"growthLeft", 4, 2},        {"localDepth", 6, 1},
+        {"index", 8, 8}, {"groups.data", 16, 8}, {"groups.lengthMask", 24, 8}};
     s.group_size = 136;
     s.ctrl_off = 0;
     s.keys_off = 8;
@@ -947,14 +918,12 @@ TEST_F(ShowMapTest, WholeMap) {
   EXPECT_EQ(j["diagnostics"], json::array());
   // Schema key order in the ordered form.
   ValueRenderer r = Renderer();
-  nlohmann::ordered_json oj =
-      ShowMapJsonOrdered(mem_, layout_, map_type_, kMap, ShowRequest{}, r);
+  nlohmann::ordered_json oj = ShowMapJsonOrdered(mem_, layout_, map_type_, kMap, ShowRequest{}, r);
   std::vector<std::string> keys;
   for (auto it = oj.begin(); it != oj.end(); ++it)
     keys.push_back(it.key());
-  EXPECT_EQ(keys,
-            (std::vector<std::string>{"address", "type", "impl", "len", "entries",
-                                      "truncated", "cut_values", "diagnostics"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"address", "type", "impl", "len", "entries",
+                                            "truncated", "cut_values", "diagnostics"}));
 }
 
 TEST_F(ShowMapTest, OffsetLimitTruncated) {
@@ -1020,8 +989,7 @@ TEST_F(ShowMapTest, ValueBudgetIsPerEntryNotPerMap) {
   EXPECT_EQ(j["truncated"], false);
   EXPECT_EQ(j["diagnostics"], json::array());
   ValueRenderer r = Renderer();
-  std::string text =
-      ShowMapText(mem_, layout_, map_type_, kMap, ShowRequest{0, UINT64_MAX, {}}, r);
+  std::string text = ShowMapText(mem_, layout_, map_type_, kMap, ShowRequest{0, UINT64_MAX, {}}, r);
   EXPECT_EQ(text.find("..."), std::string::npos) << text;
   EXPECT_NE(text.find("  8: 80\n"), std::string::npos) << text;
 }
@@ -1044,8 +1012,8 @@ TEST_F(ShowMapTest, WritingFlagReportedOnce) {
   EXPECT_EQ(j["entries"].size(), 2u);
   int writing = 0;
   for (const auto &d : j["diagnostics"]) {
-    EXPECT_TRUE(d.contains("code") && d.contains("severity") &&
-                d.contains("message") && d.contains("address"));
+    EXPECT_TRUE(d.contains("code") && d.contains("severity") && d.contains("message") &&
+                d.contains("address"));
     if (d["code"] == "writing-flag-set") {
       ++writing;
       EXPECT_EQ(d["address"], "0x40000");
@@ -1103,11 +1071,9 @@ TEST_F(ShowMapTest, NestedMapsInValues) {
   EXPECT_EQ(m["len"], 3);
   EXPECT_EQ(m["entries"].size(), 2u);
   EXPECT_EQ(m["truncated"], true);
-  EXPECT_EQ(T(kData, h),
-            "main.H{M: map[int64]int64{1: 10, 2: 20, ...}, N: nil}");
+  EXPECT_EQ(T(kData, h), "main.H{M: map[int64]int64{1: 10, 2: 20, ...}, N: nil}");
   opts_.nested_map_entries = 64;
-  EXPECT_EQ(T(kData, h),
-            "main.H{M: map[int64]int64{1: 10, 2: 20, 3: 30}, N: nil}");
+  EXPECT_EQ(T(kData, h), "main.H{M: map[int64]int64{1: 10, 2: 20, 3: 30}, N: nil}");
   // Entries of a show map render nested values with the same renderer.
   opts_.max_depth = 1;
   EXPECT_EQ(J(kData, h)["M"], (json{{"truncated", "depth limit"}}));
@@ -1222,8 +1188,7 @@ TEST_F(FormatterTest, FormattedTextReplacesAndJsonKeepsRaw) {
   EXPECT_EQ(JF(kData, user_id_), (json{{"formatted", "0x2a"}, {"raw", 42}}));
   // Nested: a struct field of the formatted type.
   EXPECT_EQ(TF(kData, account_), "main.Account{ID: 0x2a, Name: \"alice\"}");
-  EXPECT_EQ(JF(kData, account_)["ID"],
-            (json{{"formatted", "0x2a"}, {"raw", 42}}));
+  EXPECT_EQ(JF(kData, account_)["ID"], (json{{"formatted", "0x2a"}, {"raw", 42}}));
   EXPECT_EQ(JF(kData, account_)["Name"], "alice");
   // Other types of the same kind are untouched.
   EXPECT_EQ(TF(kData, uint64_), "42");
@@ -1238,9 +1203,8 @@ TEST_F(FormatterTest, FormatterSeesRawBytesAndDefaultRendering) {
     EXPECT_EQ(in.raw.size(), 24u);
     seen_text = in.default_text();
     seen_json = in.default_json();
-    return FakeFormatter::Text(
-        "Account " + seen_json["Name"].get<std::string>(),
-        nlohmann::ordered_json{{"summary", seen_json["Name"]}});
+    return FakeFormatter::Text("Account " + seen_json["Name"].get<std::string>(),
+                               nlohmann::ordered_json{{"summary", seen_json["Name"]}});
   };
   fmt_.fns["main.UserID"] = Hex;
   EXPECT_EQ(TF(kData, account_), "Account alice");
@@ -1273,9 +1237,8 @@ TEST_F(FormatterTest, FailureFallsBackWithOneDiagnosticPerType) {
   ASSERT_EQ(diags_.size(), 1u);
   EXPECT_EQ(diags_[0].code, DiagCode::FormatterError);
   EXPECT_EQ(diags_[0].severity, Severity::Warning);
-  EXPECT_EQ(diags_[0].message,
-            "formatter for main.UserID failed on the value at 0x10100: "
-            "ZeroDivisionError: division by zero; default rendering used");
+  EXPECT_EQ(diags_[0].message, "formatter for main.UserID failed on the value at 0x10100: "
+                               "ZeroDivisionError: division by zero; default rendering used");
   EXPECT_EQ(JF(kData + 0x100, arr), (json{1, 2}));
   EXPECT_EQ(diags_.size(), 1u);
   EXPECT_EQ(std::string(CodeName(DiagCode::FormatterError)), "formatter-error");
