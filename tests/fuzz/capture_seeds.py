@@ -6,8 +6,10 @@ For each toolchain: build tests/fixtures/maps, let it abort into a kernel core, 
 image of the process (the core's PT_LOADs plus the executable's read-only sections, which cores
 leave out) to OUT/raw/<toolchain>.img. fuzz_seed_tool then replays the core's decoders over
 each map and sync.Map the fixture names in expect.json and keeps only the bytes they read:
-OUT/corpus/{map,value,iter,lookup,syncmap}/<toolchain>-<name>. The pclntab seed is the
-executable's own tables; location seeds are hand-written DWARF expressions.
+OUT/corpus/{map,value,iter,lookup,syncmap}/<toolchain>-<name>; the heap records read to
+classify each map's header and its first words: OUT/corpus/heap/<toolchain>-<name>. The
+pclntab seed is the executable's own tables; location seeds are hand-written DWARF
+expressions.
 
 Usage: capture_seeds.py OUT SEED_TOOL  (GOMAP_TOOLCHAINS restricts the toolchains)
 """
@@ -122,7 +124,7 @@ def main() -> int:
     out, tool = Path(sys.argv[1]), Path(sys.argv[2])
     os.environ.setdefault("GOMAP_TOOLCHAINS", DEFAULT_TOOLCHAINS)
     corpus = out / "corpus"
-    for t in ("map", "value", "iter", "lookup", "syncmap", "pclntab", "location"):
+    for t in ("map", "value", "iter", "lookup", "syncmap", "pclntab", "location", "heap"):
         (corpus / t).mkdir(parents=True, exist_ok=True)
     (out / "raw").mkdir(parents=True, exist_ok=True)
     for i, s in enumerate(LOCATION_SEEDS):
@@ -134,7 +136,7 @@ def main() -> int:
             continue
         binary = fx.build("maps", tc)
         syncs = ["main.smEmpty", "main.smMixed", "main.smPromoted", "main.smMany"]
-        addrs = symbols(binary, set(syncs) | {"sync.expunged"})
+        addrs = symbols(binary, set(syncs) | {"sync.expunged", "runtime.mheap_"})
         expunged = 0
         with tempfile.TemporaryDirectory() as tmp:
             core, expect = fx.make_core(binary, Path(tmp))
@@ -150,6 +152,9 @@ def main() -> int:
         for name, m in sorted(expect["maps"].items()):
             if m["type"] in KV and not m.get("nil") and int(m["len"]) <= 20000:
                 specs.append(f"{tc.id}-{name}:{vi * NUM_KV + KV[m['type']]}:{m['address']}")
+                if "runtime.mheap_" in addrs:  # fuzz_heap: the profile is the version index
+                    specs.append(f"heap:{tc.id}-{name}:{vi}:{addrs['runtime.mheap_']:#x}:"
+                                 f"{m['address']}")
         sprof = vi | (0x80 if tc.minor >= 24 else 0) | (0x40 if tc.minor < 20 else 0)
         for s in syncs:
             if s in addrs:

@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("GOMAP_FUZZ_BUILD") or REPO / "build-fuzz").resolve()
 # Compile flags of the fuzz build: re-configured when they change (cmake is cheap).
 FUZZ_FLAGS = "-O1 -gline-tables-only -DNDEBUG"
-TARGETS = ["map", "value", "iter", "lookup", "syncmap", "pclntab", "location"]
+TARGETS = ["map", "value", "iter", "lookup", "syncmap", "pclntab", "location", "heap"]
 LIMITS = ["-timeout=1", "-rss_limit_mb=256"]
 MAX_LEN = 64 * 1024  # the seeds' cap (capture_seeds.MAX_SEED); pclntab seeds are whole tables
 JOBS = 2
@@ -80,7 +80,7 @@ def build() -> None:
 
 def seeds() -> None:
     corpus = BUILD / "corpus"
-    if (corpus / "map").is_dir() and any((corpus / "map").iterdir()):
+    if all((corpus / t).is_dir() and any((corpus / t).iterdir()) for t in TARGETS):
         return
     env = dict(os.environ)
     if "GOMAP_FUZZ_TOOLCHAINS" in env:

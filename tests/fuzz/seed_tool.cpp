@@ -3,7 +3,8 @@
 // seeds: the byte ranges the core's decoders actually read, for fuzz_map and
 // fuzz_value, plus an iterator at its start position (fuzz_iter) and a lookup of
 // the first key (fuzz_lookup).
-// Usage: fuzz_seed_tool RAW OUTDIR {NAME:PROFILE:ADDR | sync:NAME:PROFILE:ADDR:EXPUNGED}...
+// Usage: fuzz_seed_tool RAW OUTDIR {NAME:PROFILE:ADDR | sync:NAME:PROFILE:ADDR:EXPUNGED |
+//                                   heap:NAME:PROFILE:MHEAP:ADDR}...
 // (RAW: regions as in
 // fuzz_common.h, e.g. a core's PT_LOADs and the executable's read-only sections)
 #include "fuzz_common.h"
@@ -13,6 +14,7 @@
 #include <set>
 
 #include "core/check.h"
+#include "core/heap/mheap.h"
 #include "core/iter.h"
 #include "core/layout.h"
 #include "core/map_lookup.h"
@@ -196,6 +198,54 @@ int SyncSeed(fuzz::Input &in, const std::string &dir, const std::string &name) {
   return 0;
 }
 
+// A heap seed for fuzz_heap: what classifying a map header and the words it
+// starts with (its bucket array or directory) read of the runtime's heap
+// records, with a0 = &runtime.mheap_ and a1 = the header.
+int HeapSeed(fuzz::Input &in, const std::string &dir, const std::string &name) {
+  GoVersion v = GoVersion::Parse(fuzz::kVersions[in.profile % fuzz::kNumVersions]);
+  std::string why;
+  std::optional<heap::HeapLayout> layout = heap::BuiltinHeapLayout(v, &why);
+  if (!layout) {
+    std::fprintf(stderr, "%s: %s\n", name.c_str(), why.c_str());
+    return 1;
+  }
+  Recorder rec(in.mem);
+  heap::Mheap h(rec, *layout, in.a0, {});
+  if (!h.Load()) {
+    std::fprintf(stderr, "%s: heap: %s\n", name.c_str(), h.error().c_str());
+    return 1;
+  }
+  std::string classes;
+  uint64_t words[4] = {};
+  size_t got = rec.Read(in.a1, words, sizeof words);
+  std::vector<uint64_t> addrs{in.a1};
+  addrs.insert(addrs.end(), words, words + got / 8);
+  for (uint64_t a : addrs)
+    classes += std::string(" ") + heap::PtrClassName(h.ClassifyPointer(a).cls);
+  auto ranges = rec.Ranges();
+  std::vector<uint8_t> seed{in.profile};
+  Put(seed, in.a0, 8);
+  Put(seed, in.a1, 8);
+  auto body = Regions(ranges);
+  seed.insert(seed.end(), body.begin(), body.end());
+  Write(dir + "/heap/" + name, seed);
+  std::printf("%s: heap profile %u, %zu ranges, %zu bytes:%s\n", name.c_str(), in.profile,
+              ranges.size(), seed.size(), classes.c_str());
+  return 0;
+}
+
+// The colon-separated fields of SPEC after its PREFIX.
+std::vector<std::string> Fields(const std::string &spec, size_t prefix) {
+  std::vector<std::string> f;
+  for (size_t a = prefix, b;; a = b + 1) {
+    b = spec.find(':', a);
+    f.push_back(spec.substr(a, b == std::string::npos ? std::string::npos : b - a));
+    if (b == std::string::npos)
+      break;
+  }
+  return f;
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     std::fprintf(stderr, "usage: %s RAW OUTDIR NAME:PROFILE:ADDR...\n", argv[0]);
@@ -207,20 +257,15 @@ int main(int argc, char **argv) {
   int rc = 0;
   for (int i = 3; i < argc; ++i) {
     std::string spec = argv[i];
-    if (spec.rfind("sync:", 0) == 0) { // sync:NAME:PROFILE:ADDR:EXPUNGED
-      std::vector<std::string> f;
-      for (size_t a = 5, b; (b = spec.find(':', a)) != std::string::npos || a <= spec.size();
-           a = b + 1) {
-        f.push_back(spec.substr(a, b == std::string::npos ? std::string::npos : b - a));
-        if (b == std::string::npos)
-          break;
-      }
+    bool sync = spec.rfind("sync:", 0) == 0, heap = spec.rfind("heap:", 0) == 0;
+    if (sync || heap) { // sync:NAME:PROFILE:ADDR:EXPUNGED, heap:NAME:PROFILE:MHEAP:ADDR
+      std::vector<std::string> f = Fields(spec, 5);
       if (f.size() != 4)
         return 2;
       in.profile = uint8_t(std::stoul(f[1]));
       in.a0 = std::stoull(f[2], nullptr, 0);
       in.a1 = std::stoull(f[3], nullptr, 0);
-      rc |= SyncSeed(in, argv[2], f[0]);
+      rc |= sync ? SyncSeed(in, argv[2], f[0]) : HeapSeed(in, argv[2], f[0]);
       continue;
     }
     size_t c1 = spec.find(':'), c2 = spec.rfind(':');
