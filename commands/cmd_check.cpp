@@ -1,6 +1,7 @@
 // `gomap check`: integrity checks on one map (header, structure, every entry)
 // and its iterators on the goroutine stacks, as diagnostics.
 #include "commands/command_support.h"
+#include "commands/triage_host.h"
 #include "core/check.h"
 #include "core/value.h"
 
@@ -74,6 +75,7 @@ protected:
       }
     }
 
+    std::optional<ReachPath> name = NameByAddress(host, mt);
     if (args.Has("json")) {
       Json j = CheckJson(r, *mt.layout, mt.ref.type);
       Json out = Json::object();
@@ -85,9 +87,20 @@ protected:
         }
         out[it.key()] = *it;
       }
-      PrintJson(result, Json{{"schema", "gomap/1"}, {"check", out}});
+      Json doc{{"schema", "gomap/1"}, {"check", out}};
+      if (name)
+        doc["name"] = MapNameJson(*name);
+      PrintJson(result, doc);
     } else {
       std::string text = CheckText(r, *mt.layout, mt.ref.type);
+      if (name) { // after the verdict line
+        size_t nl = text.find('\n');
+        std::string line = "  path: " + MapNameLine(*name, mt);
+        if (nl == std::string::npos)
+          text += "\n" + line;
+        else
+          text.insert(nl + 1, line + "\n");
+      }
       if (!iters.empty())
         text += "  " + std::to_string(iters.size()) + " iterator" + (iters.size() == 1 ? "" : "s") +
                 " over this map on goroutine stacks\n";

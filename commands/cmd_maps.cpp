@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "commands/command_support.h"
+#include "commands/triage_host.h"
 #include "core/go_literal.h"
 #include "core/header_report.h"
 #include "core/map_lookup.h"
@@ -197,10 +198,16 @@ private:
 
 // Streams a map's `show` into --output FILE ("-": the debugger process's standard
 // output), else into the result. false with *error when FILE cannot be written.
-bool WriteShow(const ParsedArgs &args, GoTarget &gt, const MapTarget &mt, const ShowRequest &req,
-               ValueRenderer &renderer, Result &result, std::string *error) {
+bool WriteShow(Host &host, const ParsedArgs &args, GoTarget &gt, MapTarget &mt,
+               const ShowRequest &req, ValueRenderer &renderer, Result &result,
+               std::string *error) {
   ShowOutput how;
   how.json = args.Has("json");
+  if (std::optional<ReachPath> name = NameByAddress(host, mt)) {
+    how.path = name->path;
+    how.where = name->where;
+    how.type = name->type ? name->type->name : "";
+  }
   ShowSummary summary;
   if (args.Has("output")) {
     const std::string path = args.Get("output");
@@ -316,7 +323,7 @@ protected:
     ValueRenderer renderer(gt.memory(), &gt, &gt, opts);
     std::unique_ptr<ValueFormatter> formatters = host.Formatters();
     renderer.set_formatter(formatters.get());
-    return WriteShow(args, gt, mt, req, renderer, result, error);
+    return WriteShow(host, args, gt, mt, req, renderer, result, error);
   }
 };
 
@@ -347,12 +354,18 @@ protected:
     DiagnosticSink &sink = mt.header_diags;
     const HeaderExtras extras =
         DescribeMap(mt.ctx.gt->memory(), *mt.layout, mt.header, Limits{}, sink);
+    std::optional<ReachPath> name = NameByAddress(host, mt);
     if (args.Has("json")) {
       Json doc{{"schema", "gomap/1"},
                {"header", HeaderJson(mt.header, *mt.layout, mt.ref.type, sink, &extras)}};
+      if (name)
+        doc["name"] = MapNameJson(*name);
       PrintJson(result, doc);
     } else {
-      result.AppendMessage(HeaderText(mt.header, *mt.layout, mt.ref.type, sink, &extras).c_str());
+      std::string text = HeaderText(mt.header, *mt.layout, mt.ref.type, sink, &extras);
+      if (name)
+        text.insert(std::min(text.find('\n'), text.size()), " path=" + MapNameLine(*name, mt));
+      result.AppendMessage(text.c_str());
     }
     SetFindingsStatus(result, sink.HasErrors());
     return true;

@@ -60,6 +60,49 @@ std::string FrameWhere(const Goroutine &g, size_t k) {
          g.frames[k].source.function;
 }
 
+// The variables of frame k of g as walk roots ("&x", captured by reference:
+// the walk follows the pointer; compiler temporaries are left out).
+std::vector<ReachRoot> FrameRootsOf(TriageHost &host, const Goroutine &g, size_t k, int tier,
+                                    OverlayReader &overlay) {
+  std::vector<ReachRoot> roots;
+  for (const FrameValue &v : host.FrameValues(g, k, overlay)) {
+    if (!v.type || v.name.empty() || v.name[0] == '.' || v.name[0] == '~')
+      continue;
+    std::string name = v.name[0] == '&' ? v.name.substr(1) : v.name;
+    roots.push_back(ReachRoot{name, FrameWhere(g, k), v.type, v.address, tier});
+  }
+  return roots;
+}
+
+// Package variables of user packages (tier 0) and the standard library's (2);
+// never the runtime's.
+std::vector<ReachRoot> GlobalRoots(TriageHost &host) {
+  std::vector<ReachRoot> roots;
+  for (const GlobalValue &gv : host.Globals()) {
+    std::string pkg = PackageOfName(gv.name);
+    if (IsRuntimePackage(pkg) || gv.address == 0 || !gv.type)
+      continue;
+    roots.push_back(ReachRoot{gv.name, "", gv.type, gv.address, IsStdPackage(pkg) ? 2 : 0});
+  }
+  return roots;
+}
+
+// Every goroutine's frame variables: user frames (tier 1), the standard
+// library's (2); never the runtime's.
+std::vector<ReachRoot> GoroutineRoots(TriageHost &host, const std::vector<Goroutine> &gs,
+                                      OverlayReader &overlay) {
+  std::vector<ReachRoot> roots;
+  for (const Goroutine &g : gs)
+    for (size_t k = 0; k < g.frames.size(); ++k) {
+      std::string pkg = PackageOfName(g.frames[k].source.function);
+      if (IsRuntimePackage(pkg))
+        continue;
+      auto fr = FrameRootsOf(host, g, k, IsStdPackage(pkg) ? 2 : 1, overlay);
+      roots.insert(roots.end(), fr.begin(), fr.end());
+    }
+  return roots;
+}
+
 // Not executing user code: parked on a channel, a lock, a timer, the network.
 // A goroutine the scheduler preempted is still between two of its statements.
 bool Blocked(const Goroutine &g) {
@@ -156,15 +199,7 @@ private:
 };
 
 std::vector<ReachRoot> Triager::FrameRoots(const Goroutine &g, size_t k, int tier) {
-  std::vector<ReachRoot> roots;
-  for (const FrameValue &v : host_.FrameValues(g, k, overlay_)) {
-    if (!v.type || v.name.empty() || v.name[0] == '.' || v.name[0] == '~')
-      continue;
-    // "&x": a variable captured by reference; the walk follows the pointer.
-    std::string name = v.name[0] == '&' ? v.name.substr(1) : v.name;
-    roots.push_back(ReachRoot{name, FrameWhere(g, k), v.type, v.address, tier});
-  }
-  return roots;
+  return FrameRootsOf(host_, g, k, tier, overlay_);
 }
 
 // The only map (of a plausible header) within two hops of the calling user
@@ -342,21 +377,9 @@ void Triager::NameTargets() {
       targets.insert(mg.arg.header);
   if (targets.empty())
     return;
-  std::vector<ReachRoot> roots;
-  for (const GlobalValue &gv : host_.Globals()) {
-    std::string pkg = PackageOfName(gv.name);
-    if (IsRuntimePackage(pkg) || gv.address == 0 || !gv.type)
-      continue;
-    roots.push_back(ReachRoot{gv.name, "", gv.type, gv.address, IsStdPackage(pkg) ? 2 : 0});
-  }
-  for (const Goroutine &g : gs_)
-    for (size_t k = 0; k < g.frames.size(); ++k) {
-      std::string pkg = PackageOfName(g.frames[k].source.function);
-      if (IsRuntimePackage(pkg))
-        continue;
-      auto fr = FrameRoots(g, k, IsStdPackage(pkg) ? 2 : 1);
-      roots.insert(roots.end(), fr.begin(), fr.end());
-    }
+  std::vector<ReachRoot> roots = GlobalRoots(host_);
+  std::vector<ReachRoot> frames = GoroutineRoots(host_, gs_, overlay_);
+  roots.insert(roots.end(), frames.begin(), frames.end());
   ReachEnv env{overlay_, host_.types(), host_.maps(),
                [this](const Type *t) { return host_.SyncLayout(t); }};
   r_.naming = NameMaps(env, roots, targets, opts_.naming);
@@ -859,6 +882,21 @@ std::string FatalForRole(const std::string &role) {
   if (role == "iterate")
     return "concurrent map iteration and map write";
   return "concurrent map writes";
+}
+
+std::optional<ReachPath> NameMap(TriageHost &host, const std::vector<Goroutine> *gs,
+                                 uint64_t header, ReachResult *walk, const ReachLimits &limits) {
+  OverlayReader overlay(host.memory());
+  std::vector<ReachRoot> roots = gs ? GoroutineRoots(host, *gs, overlay) : GlobalRoots(host);
+  ReachEnv env{overlay, host.types(), host.maps(),
+               [&host](const Type *t) { return host.SyncLayout(t); }};
+  ReachResult res = NameMaps(env, roots, {header}, limits);
+  std::optional<ReachPath> out;
+  if (const ReachPath *p = res.Find(header))
+    out = *p;
+  if (walk)
+    *walk = std::move(res);
+  return out;
 }
 
 TriageReport Triage(TriageHost &host, const std::vector<Goroutine> &gs, const Goroutine *signalled,

@@ -131,6 +131,14 @@ struct TriageReport {
   DiagnosticSink findings{200};
 };
 
+// The shortest typed path to the map at `header`: from the package variables
+// (gs null), or from every goroutine's frame variables (the runtime's
+// excluded, user packages first). *walk (may be null): the walk's figures and
+// caps hit.
+std::optional<ReachPath> NameMap(TriageHost &host, const std::vector<Goroutine> *gs,
+                                 uint64_t header, ReachResult *walk = nullptr,
+                                 const ReachLimits &limits = {});
+
 // Runs the triage over `gs` (`signalled`: the goroutine on the thread that
 // took the fatal signal, or null).
 TriageReport Triage(TriageHost &host, const std::vector<Goroutine> &gs, const Goroutine *signalled,

@@ -125,8 +125,10 @@ public:
   void MapObject(MemoryReader &mem, const MapLayout &layout, const Type *map_type, uint64_t addr,
                  const ShowRequest &req, int depth, bool top, OutBuffer *buf, ShowSummary *summary);
   // The text form of `show`.
+  // name: appended to the header line (" path=main.srv.sessions"), may be empty.
   void ShowText(MemoryReader &mem, const MapLayout &layout, const Type *map_type, uint64_t addr,
-                const ShowRequest &req, OutBuffer &buf, ShowSummary *summary);
+                const ShowRequest &req, OutBuffer &buf, ShowSummary *summary,
+                const std::string &name = "");
 
   // The work budget is per top-level value (each key and value of the shown
   // map, or one Json/Text call): `--all` renders every entry; only a value that
@@ -1016,7 +1018,7 @@ void RenderImpl::MapObject(MemoryReader &mem, const MapLayout &layout, const Typ
 
 void RenderImpl::ShowText(MemoryReader &mem, const MapLayout &layout, const Type *map_type,
                           uint64_t addr, const ShowRequest &req, OutBuffer &buf,
-                          ShowSummary *summary) {
+                          ShowSummary *summary, const std::string &name) {
   size_t diag_start = diags_.items().size();
   uint64_t cuts_start = cuts_;
   const Type *key = layout.key ? layout.key : map_type ? map_type->key : nullptr;
@@ -1041,6 +1043,7 @@ void RenderImpl::ShowText(MemoryReader &mem, const MapLayout &layout, const Type
           out += '?';
         out += " impl=";
         out += info.impl == MapImpl::Swiss ? "swiss" : "classic";
+        out += name;
         out += '\n';
       },
       [&](const MapEntry &e) {
@@ -1169,6 +1172,16 @@ std::string ValueRenderer::KeyText(uint64_t addr, const Type *t) {
   return RenderText(*this, diags_, addr, t, true);
 }
 
+std::string MapNameText(const std::string &path, const std::string &where, const std::string &type,
+                        const std::string &given) {
+  return path + (where.empty() ? "" : " (" + where + ")") +
+         (type.empty() || type == given ? "" : " [holds a " + type + "]");
+}
+
+std::string MapNameSuffix(const ShowOutput &how, const std::string &given) {
+  return how.path.empty() ? "" : " path=" + MapNameText(how.path, how.where, how.type, given);
+}
+
 ShowSummary ShowMapWrite(MemoryReader &mem, const MapLayout &layout, const Type *map_type,
                          uint64_t addr, const ShowRequest &req, ValueRenderer &renderer,
                          const ShowOutput &how, OutputStream &out) {
@@ -1187,13 +1200,25 @@ ShowSummary ShowMapWrite(MemoryReader &mem, const MapLayout &layout, const Type 
       }
       impl.MapObject(mem, layout, map_type, addr, req, 1, /*top=*/true, &buf, &summary);
       if (how.document) {
+        if (!how.path.empty()) {
+          w.Key("name");
+          w.BeginObject();
+          w.Key("path");
+          w.String(how.path);
+          w.Key("where");
+          w.String(how.where);
+          w.Key("type");
+          w.String(how.type);
+          w.EndObject();
+        }
         w.EndObject();
         buf.str() += '\n';
       }
     } else {
       TextValueSink sink(buf.str());
       RenderImpl impl(renderer, sink);
-      impl.ShowText(mem, layout, map_type, addr, req, buf, &summary);
+      impl.ShowText(mem, layout, map_type, addr, req, buf, &summary,
+                    MapNameSuffix(how, MapTypeName(map_type, layout)));
     }
   } catch (const std::exception &e) {
     // Only allocation failures get here; what was written stays written.

@@ -16,7 +16,20 @@ struct ShowOutput {
   int indent = 2;                 // JSON: spaces per level as nlohmann's dump(2); -1 compact
   bool document = true;           // JSON: {"schema":"gomap/1","map":…} and a final newline
   size_t chunk = size_t(1) << 16; // bytes handed to the stream at a time (about)
+  // The map's name when the caller found one (a map given by address): text
+  // " path=main.srv.sessions (WHERE)" on the header line, JSON document
+  // "name": {"path", "where", "type"} after "map". where: "" for a package
+  // variable; type: the map type the path holds it as.
+  std::string path, where, type;
 };
+
+// "main.srv.sessions", "t.byID (goroutine 7, frame 2, main.f)", and
+// " [holds a map[int64]int64]" after it when the path's type is not `given`
+// (a wrong --type).
+std::string MapNameText(const std::string &path, const std::string &where, const std::string &type,
+                        const std::string &given);
+// The header line's " path=…" of `how` for a map shown as `given` ("" without a path).
+std::string MapNameSuffix(const ShowOutput &how, const std::string &given);
 
 struct ShowSummary {
   bool has_errors = false; // an error-level diagnostic was reported
