@@ -163,6 +163,17 @@ int Seed(fuzz::Input &in, const std::string &dir, const std::string &name) {
   return 0;
 }
 
+// The seed of a target whose input is profile, a0, a1 and what `rec` saw read.
+std::vector<uint8_t> WriteSeed(const fuzz::Input &in, Recorder &rec, const std::string &path) {
+  std::vector<uint8_t> seed{in.profile};
+  Put(seed, in.a0, 8);
+  Put(seed, in.a1, 8);
+  auto body = Regions(rec.Ranges());
+  seed.insert(seed.end(), body.begin(), body.end());
+  Write(path, seed);
+  return seed;
+}
+
 // A sync.Map seed for fuzz_syncmap (profile bits as there; a1 = expunged).
 int SyncSeed(fuzz::Input &in, const std::string &dir, const std::string &name) {
   fuzz::Types types;
@@ -186,13 +197,7 @@ int SyncSeed(fuzz::Input &in, const std::string &dir, const std::string &name) {
   ShowRequest req;
   req.limit = UINT64_MAX;
   (void)SyncMapShowJson(r, l, req, renderer);
-  auto ranges = rec.Ranges();
-  std::vector<uint8_t> seed{in.profile};
-  Put(seed, in.a0, 8);
-  Put(seed, in.a1, 8);
-  auto body = Regions(ranges);
-  seed.insert(seed.end(), body.begin(), body.end());
-  Write(dir + "/syncmap/" + name, seed);
+  std::vector<uint8_t> seed = WriteSeed(in, rec, dir + "/syncmap/" + name);
   std::printf("%s: sync.Map profile %u, %zu entries, %zu diagnostics, %zu bytes\n", name.c_str(),
               in.profile, r.entries.size(), r.diags.items().size(), seed.size());
   return 0;
@@ -222,15 +227,9 @@ int HeapSeed(fuzz::Input &in, const std::string &dir, const std::string &name) {
   addrs.insert(addrs.end(), words, words + got / 8);
   for (uint64_t a : addrs)
     classes += std::string(" ") + heap::PtrClassName(h.ClassifyPointer(a).cls);
-  auto ranges = rec.Ranges();
-  std::vector<uint8_t> seed{in.profile};
-  Put(seed, in.a0, 8);
-  Put(seed, in.a1, 8);
-  auto body = Regions(ranges);
-  seed.insert(seed.end(), body.begin(), body.end());
-  Write(dir + "/heap/" + name, seed);
-  std::printf("%s: heap profile %u, %zu ranges, %zu bytes:%s\n", name.c_str(), in.profile,
-              ranges.size(), seed.size(), classes.c_str());
+  std::vector<uint8_t> seed = WriteSeed(in, rec, dir + "/heap/" + name);
+  std::printf("%s: heap profile %u, %zu bytes:%s\n", name.c_str(), in.profile, seed.size(),
+              classes.c_str());
   return 0;
 }
 
