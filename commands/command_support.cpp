@@ -47,6 +47,17 @@ std::unique_ptr<heap::Mheap> MakeHeap(Context &ctx, bool builtin, std::vector<he
     layout =
         heap::HeapLayoutFromTypes(d.TypeByName("runtime.mheap"), d.TypeByName("runtime.heapArena"),
                                   d.TypeByName("runtime.mspan"), &error);
+  if (layout) {
+    // go1.25+ has the type (empty without the Green Tea GC); older releases do not.
+    if (const Type *imb = d.TypeByName("runtime.spanInlineMarkBits")) {
+      if (!heap::SetInlineMarksFromType(&*layout, imb)) {
+        error = "runtime.spanInlineMarkBits has no marks field";
+        layout.reset();
+      }
+    } else {
+      layout->inline_marks = heap::GreenTeaGC(gt.version());
+    }
+  }
   if (!layout)
     layout = heap::BuiltinHeapLayout(gt.version(), &error);
   uint64_t addr = 0;

@@ -192,8 +192,26 @@ std::optional<HeapLayout> BuiltinHeapLayout(const GoVersion &v, std::string *err
   l.state = F(r->state, 1);
   l.elemsize = F(r->elemsize, 8);
   l.malloc_header = v.minor >= 22;
+  l.inline_marks = GreenTeaGC(v);
   SetReadSize(&l);
   return l;
+}
+
+bool GreenTeaGC(const GoVersion &v) {
+  return v.minor >= 26 ? !v.HasExperiment("nogreenteagc")
+                       : v.minor == 25 && v.HasExperiment("greenteagc");
+}
+
+bool SetInlineMarksFromType(HeapLayout *l, const Type *t) {
+  l->inline_marks = false;
+  if (t->size == 0)
+    return true; // the empty type of a build without the Green Tea GC
+  const Field *marks = t->FindField("marks");
+  if (marks == nullptr || t->size > l->page_size || marks->offset >= t->size)
+    return false;
+  l->inline_marks = true;
+  l->inline_marks_from_end = t->size - marks->offset;
+  return true;
 }
 
 Mheap::Mheap(MemoryReader &mem, HeapLayout layout, uint64_t mheap_addr, std::vector<Region> regions)
@@ -401,11 +419,21 @@ PointerInfo Mheap::ClassifyPointer(uint64_t addr) {
   }
   bool set = false;
   if (unswept) {
-    // allocBits are the cycle before's; the last mark's bits say live.
+    // allocBits are the cycle before's; the last mark's bits say live. With
+    // the Green Tea GC a small-object span's marks are still in its inline
+    // mark bits (sweep moves them into gcmarkBits).
     if (!Bit(s.gcmark_bits, p.index, &set)) {
       p.alloc = "unknown";
       p.detail = "gcmarkBits at " + Hex(s.gcmark_bits) + " unreadable";
       return p;
+    }
+    if (!set && l_.inline_marks && s.elemsize >= 16 && s.elemsize <= 512) {
+      const uint64_t marks = s.base + l_.page_size - l_.inline_marks_from_end;
+      if (!Bit(marks, p.index, &set)) {
+        p.alloc = "unknown";
+        p.detail = "inline mark bits at " + Hex(marks) + " unreadable";
+        return p;
+      }
     }
     p.alloc = set ? "unswept-marked" : "unswept-unmarked";
     return p;

@@ -40,8 +40,21 @@ struct HeapLayout {
   // pointers whose size class is above 512 bytes starts with an 8-byte
   // malloc header; the Go pointer is base+8 (runtime/mbitmap.go).
   bool malloc_header = false;
+  // The Green Tea GC (go1.26+ by default, go1.25 with GOEXPERIMENT=greenteagc):
+  // spans of objects of 16-512 bytes keep the marks of a cycle in a
+  // runtime.spanInlineMarkBits at the end of their first page (its `marks`
+  // at page_size - inline_marks_from_end) until the span is swept, which moves
+  // them into gcmarkBits (mgcmark_greenteagc.go, mgcsweep.go).
+  bool inline_marks = false;
+  uint64_t inline_marks_from_end = 64; // 128-byte struct, marks at offset 64
   uint64_t ArenaBytes() const { return pages_per_arena * page_size; }
 };
+
+// Whether release v collects with the Green Tea GC (HeapLayout::inline_marks).
+bool GreenTeaGC(const GoVersion &v);
+// Sets the inline-mark fields from the binary's runtime.spanInlineMarkBits
+// (an empty struct without the Green Tea GC); false when it has no `marks`.
+bool SetInlineMarksFromType(HeapLayout *l, const Type *span_inline_mark_bits);
 
 // From the binary's runtime.mheap, runtime.heapArena and runtime.mspan types
 // (the arena geometry from their array lengths). nullopt with *error when a

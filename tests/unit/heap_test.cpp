@@ -151,6 +151,38 @@ TEST(HeapModel, UnsweptSpanAsksTheMarkBits) {
   EXPECT_EQ(heap::Verdict(dead, heap::Expect{4096, true, 0}, &why), "unswept");
 }
 
+// The Green Tea GC (go1.26): an unswept span of small objects keeps the last
+// cycle's marks in its inline mark bits at the end of its page, not in
+// gcmarkBits (mgcmark_greenteagc.go spanInlineMarkBitsFromBase).
+TEST(HeapModel, UnsweptSmallObjectSpanAsksTheInlineMarks) {
+  Image img;
+  uint64_t base = img.Alloc(8192, 8192);
+  FakeHeap fh(img);
+  fh.MapArena(base);
+  fh.layout_.inline_marks = true; // go1.22 tables, Green Tea marks
+  // 248 objects of 32 bytes; gcmarkBits empty; inline marks: slots 0 and 167.
+  fh.AddSpan(base, 1, 32, 248, heap::kSpanInUse, kSweepgen - 2, 0, std::vector<uint8_t>(32, 0xff),
+             std::vector<uint8_t>(32, 0));
+  const uint64_t marks = base + 8192 - fh.layout_.inline_marks_from_end;
+  img.Put<uint8_t>(marks, 0x01);
+  img.Put<uint8_t>(marks + 167 / 8, uint8_t(1 << (167 % 8)));
+  ImageReader r = img.Reader();
+  heap::Mheap m = fh.Model(r);
+  EXPECT_EQ(m.ClassifyPointer(base).alloc, "unswept-marked");
+  EXPECT_EQ(m.ClassifyPointer(base + 167 * 32).alloc, "unswept-marked");
+  EXPECT_EQ(m.ClassifyPointer(base + 168 * 32).alloc, "unswept-unmarked");
+  // Without the Green Tea GC the same span's gcmarkBits say dead.
+  fh.layout_.inline_marks = false;
+  ImageReader r2 = img.Reader();
+  heap::Mheap m2 = fh.Model(r2);
+  EXPECT_EQ(m2.ClassifyPointer(base + 167 * 32).alloc, "unswept-unmarked");
+  // Which releases collect with it.
+  EXPECT_TRUE(heap::GreenTeaGC(GoVersion::Parse("go1.26.8")));
+  EXPECT_FALSE(heap::GreenTeaGC(GoVersion::Parse("go1.26.8 X:nogreenteagc")));
+  EXPECT_TRUE(heap::GreenTeaGC(GoVersion::Parse("go1.25.3 X:greenteagc")));
+  EXPECT_FALSE(heap::GreenTeaGC(GoVersion::Parse("go1.25.14")));
+}
+
 TEST(HeapModel, FreePagesStacksRegionsAndUnmapped) {
   Image img;
   uint64_t dead = img.Alloc(8192, 8192);
