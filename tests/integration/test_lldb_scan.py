@@ -20,7 +20,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import fixtures as fx  # noqa: E402
 from integration.lldb_support import batch, inspect  # noqa: E402
+from integration.notes import NOTES  # noqa: E402
 
+WANT = "fatal error: concurrent map writes"
+TRIES = 5
 FATAL = ("runtime.throw", "runtime.fatal", "internal/runtime/maps.fatal")
 MAP_FUNC = re.compile(r"^(runtime\.|internal/runtime/maps\.)(runtime_)?(mapassign\w*)\((.*)\)$")
 
@@ -28,7 +31,7 @@ MAP_FUNC = re.compile(r"^(runtime\.|internal/runtime/maps\.)(runtime_)?(mapassig
 def parse_crash(log: str) -> dict[str, Any]:
     """The runtime's GOTRACEBACK=crash output -> the dying goroutine, its map function and
     map argument, and every goroutine's (function, line) frames."""
-    assert "fatal error: concurrent map writes" in log, log[:500]
+    assert WANT in log, log[:500]
     blocks = re.split(r"\n\n(?=goroutine \d+)", log[log.index("goroutine "):])
     out: dict[str, Any] = {"goroutines": {}}
     for b in blocks:
@@ -57,16 +60,33 @@ def parse_crash(log: str) -> dict[str, Any]:
 
 
 def crash_core(tc: fx.Toolchain, tmp_path: Path) -> tuple[Path, Path, str]:
+    """A core of the crash fixture dying of "concurrent map writes". The race sometimes lands
+    otherwise (seen once in CI on go1.20.14: the grow found the buckets already torn and the
+    runtime threw "bad map state"), so the program runs again, up to TRIES times, and the
+    other outcomes go to the closing summary."""
     binary = fx.build("crash", tc)
 
     def unlimited() -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2)
-    r = subprocess.run([str(binary)], cwd=tmp_path, env=dict(os.environ, GOTRACEBACK="crash"),
-                       preexec_fn=unlimited, capture_output=True, text=True, timeout=300)
-    assert r.returncode == -signal.SIGABRT, r.stderr[-2000:]
-    cores = list(tmp_path.glob("core*"))
-    assert cores, "no core written"
-    return binary, cores[0], r.stderr
+    others: list[str] = []
+    for i in range(TRIES):
+        run = tmp_path / f"run{i}"
+        run.mkdir()
+        r = subprocess.run([str(binary)], cwd=run, env=dict(os.environ, GOTRACEBACK="crash"),
+                           preexec_fn=unlimited, capture_output=True, text=True, timeout=300)
+        assert r.returncode == -signal.SIGABRT, r.stderr[-2000:]
+        cores = list(run.glob("core*"))
+        assert cores, "no core written"
+        if WANT in r.stderr:
+            if others:
+                NOTES.append(f"scan {tc.id}: crash fixture died of {', '.join(others)} "
+                             f"before {WANT!r} (run {i + 1} of {TRIES})")
+            return binary, cores[0], r.stderr
+        fatal = re.search(r"^fatal error: .*$", r.stderr, re.M)
+        others.append(repr(fatal.group(0) if fatal else r.stderr[:80]))
+        for c in cores:
+            c.unlink()
+    pytest.fail(f"{TRIES} runs, none died of {WANT!r}: {others}")
 
 
 @pytest.mark.parametrize("tc", fx.params())
