@@ -257,6 +257,7 @@ public:
                      "0: none)"},
                     {"output", 'o', true,
                      "write the map to FILE as it is rendered ('-': the debugger's stdout)"},
+                    kTimeLimit,
                     kBuiltin,
                     kGoroutine,
                     kFrame},
@@ -285,6 +286,10 @@ protected:
       req.limit = UINT64_MAX;
     if (!UintOption(args, "max-output", &req.max_output, error))
       return false;
+    std::unique_ptr<WorkStop> stop = MakeWorkStop(host, args, error);
+    if (!stop)
+      return false;
+    req.stop = stop.get();
     RenderOptions opts;
     if (!DepthOption(args, &opts, error) || !StringOption(host, args, &opts, error))
       return false;

@@ -11,16 +11,21 @@ namespace {
 
 class ScanCommand : public Subcommand {
 public:
-  ScanCommand() : Subcommand("scan", {kJson}, 0, 0) {}
+  ScanCommand() : Subcommand("scan", {kJson, kTimeLimit}, 0, 0) {}
 
 protected:
   bool Run(Host &host, const ParsedArgs &args, Result &result, std::string *error) override {
+    std::unique_ptr<WorkStop> stop = MakeWorkStop(host, args, error);
+    if (!stop)
+      return false;
     Context ctx;
     std::vector<Goroutine> gs;
     if (!MakeGoroutineContext(host, &ctx, &gs, error))
       return false;
     CommandTriageHost triage_host(host, ctx);
-    TriageReport r = Triage(triage_host, gs, SelectedGoroutine(gs, *ctx.host));
+    TriageOptions opts;
+    opts.stop = stop.get();
+    TriageReport r = Triage(triage_host, gs, SelectedGoroutine(gs, *ctx.host), opts);
     if (args.Has("json"))
       PrintJson(result, Json{{"schema", "gomap/1"}, {"scan", TriageJson(r)}});
     else

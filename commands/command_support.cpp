@@ -2,6 +2,7 @@
 #include "commands/command_support.h"
 
 #include <cctype>
+#include <cstdlib>
 #include <exception>
 
 #include "commands/frames.h"
@@ -19,6 +20,9 @@ const OptionSpec kBuiltin{"builtin-layout", 0, false,
                           "use the built-in layout tables instead of the binary's DWARF"};
 const OptionSpec kGoroutine{"goroutine", 'g', true, "goroutine id (see gomap goroutines)"};
 const OptionSpec kFrame{"frame", 'f', true, "frame index (see gomap bt -g ID)"};
+const OptionSpec kTimeLimit{"time-limit", 0, true,
+                            "seconds after which the work stops, said so (default: none; "
+                            "Ctrl-C stops it too)"};
 
 bool MakeContext(Host &host, Context *ctx, std::string *error, bool needs_names) {
   ctx->host = &host;
@@ -104,6 +108,23 @@ bool UintOption(const ParsedArgs &args, const char *name, uint64_t *out, std::st
   }
   *out = *n;
   return true;
+}
+
+// The longest --time-limit (a day): past it, a number is more likely a mistake.
+constexpr double kMaxTimeLimit = 86400;
+
+std::unique_ptr<WorkStop> MakeWorkStop(Host &host, const ParsedArgs &args, std::string *error) {
+  double seconds = 0;
+  if (args.Has("time-limit")) {
+    const std::string v = args.Get("time-limit");
+    char *end = nullptr;
+    seconds = std::strtod(v.c_str(), &end);
+    if (v.empty() || end != v.c_str() + v.size() || !(seconds > 0) || seconds > kMaxTimeLimit) {
+      *error = "--time-limit takes a number of seconds, more than 0 and at most 86400";
+      return nullptr;
+    }
+  }
+  return std::make_unique<WorkStop>([&host] { return host.Interrupted(); }, seconds);
 }
 
 // Success, or "success with error-level findings" (the CLI exits 1 on those).

@@ -19,6 +19,7 @@
 #include "core/heap/mheap.h"
 #include "core/iter.h"
 #include "core/map.h"
+#include "core/work_stop.h"
 
 namespace gomap::commands {
 
@@ -30,6 +31,7 @@ extern const OptionSpec kType;
 extern const OptionSpec kBuiltin;
 extern const OptionSpec kGoroutine;
 extern const OptionSpec kFrame;
+extern const OptionSpec kTimeLimit;
 
 // Everything a command needs about the selected target.
 struct Context {
@@ -55,6 +57,9 @@ void PrintJson(Result &result, const Json &doc);
 std::string HostTitle(Host &host);
 // Reads a numeric option if present; false with *error when malformed.
 bool UintOption(const ParsedArgs &args, const char *name, uint64_t *out, std::string *error);
+// The command's stop: the debugger's interrupt (Host::Interrupted) and
+// --time-limit SECONDS; null with *error when the option is malformed.
+std::unique_ptr<WorkStop> MakeWorkStop(Host &host, const ParsedArgs &args, std::string *error);
 // Success, or "success with error-level findings" (the CLI exits 1 on those).
 void SetFindingsStatus(Result &result, bool has_errors);
 bool HasErrorDiagnostics(const Json &diags);

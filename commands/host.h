@@ -72,6 +72,9 @@ public:
   // target.max-string-summary-length; GDB: print characters, else print
   // elements); 0 when unlimited. The default of `show`'s text output.
   virtual uint64_t MaxStringLength() { return 0; }
+  // The user asked the running command to stop (LLDB: Ctrl-C or
+  // SBDebugger::RequestInterrupt; GDB: Ctrl-C). Polled by long walks.
+  virtual bool Interrupted() { return false; }
 };
 
 // The output of one command. Both debuggers get the same bytes.

@@ -10,7 +10,7 @@ const std::vector<Registration> &Registry() {
        "gomap version [--json]"},
       {"show", NewShowCommand, "Show a Go map: a header line and its entries.",
        "gomap show EXPR [-g ID] [-f K] [--limit N] [--offset K] [--all] [--depth N]\n"
-       "           [--max-string N] [--max-output BYTES] [--json]\n"
+       "           [--max-string N] [--max-output BYTES] [--time-limit S] [--json]\n"
        "EXPR resolves as Go scopes names, from the selected frame (the debugger's, or\n"
        "'gomap goroutine'/'gomap frame'; -g/-f override): its locals, parameters and closure\n"
        "captures, then its package's variables, then a qualified name (main.cache,\n"
@@ -77,7 +77,7 @@ const std::vector<Registration> &Registry() {
        "Triage a process or core: the goroutine that died in a map operation and its map, "
        "other goroutines in map code or at the same line, and header checks of every map in "
        "package variables and in those goroutines' frames.",
-       "gomap scan [--json]"},
+       "gomap scan [--time-limit S] [--json]"},
   };
   return kCommands;
 }

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/map.h"
+#include "core/work_stop.h"
 
 namespace gomap {
 
@@ -226,6 +227,11 @@ ReachResult NameMaps(ReachEnv &env, const std::vector<ReachRoot> &roots,
       }
       if (mem.bytes >= limits.max_bytes) {
         cut("bytes");
+        stopped = true;
+        break;
+      }
+      if (limits.stop && limits.stop->Stop()) {
+        cut(limits.stop->interrupted() ? "interrupted" : "time limit");
         stopped = true;
         break;
       }

@@ -33,6 +33,8 @@ struct ReachRoot {
 };
 
 // Caps on one walk; hitting one is reported, never silent.
+class WorkStop;
+
 struct ReachLimits {
   uint64_t max_objects = 200000;    // values expanded
   uint64_t max_bytes = 64ull << 20; // bytes read from the target
@@ -42,6 +44,9 @@ struct ReachLimits {
   // Record every map reached (its first, shortest path), not only the
   // targets, and walk until the queue or a cap ends the walk.
   bool all = false;
+  // The debugger's interrupt and the command's time limit (null: none),
+  // polled per value: a cut named "interrupted" or "time limit".
+  WorkStop *stop = nullptr;
 };
 
 // A found map: the path from root `root` (index into the roots).

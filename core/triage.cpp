@@ -10,6 +10,7 @@
 #include "core/map.h"
 #include "core/runtime_g.h"
 #include "core/value.h"
+#include "core/work_stop.h"
 
 namespace gomap {
 
@@ -382,7 +383,10 @@ void Triager::NameTargets() {
   roots.insert(roots.end(), frames.begin(), frames.end());
   ReachEnv env{overlay_, host_.types(), host_.maps(),
                [this](const Type *t) { return host_.SyncLayout(t); }};
-  r_.naming = NameMaps(env, roots, targets, opts_.naming);
+  ReachLimits naming = opts_.naming;
+  if (!naming.stop)
+    naming.stop = opts_.stop;
+  r_.naming = NameMaps(env, roots, targets, naming);
   for (TriageGoroutine &mg : r_.touching) {
     if (!mg.arg.header)
       continue;
@@ -633,6 +637,18 @@ void Triager::Racers(size_t target) {
 
 void Triager::CheckMaps() {
   for (TriageMap &m : r_.maps) {
+    if (opts_.stop && opts_.stop->Stop()) {
+      r_.stopped = opts_.stop->Reason();
+      std::string hint = opts_.stop->Hint();
+      r_.findings.Add(DiagCode::Truncated, Severity::Warning,
+                      "scan stopped (" + r_.stopped +
+                          "): " + std::to_string(r_.maps.size() - r_.checked) + " of " +
+                          std::to_string(r_.maps.size()) + " maps not checked" +
+                          (hint.empty() ? "" : "; " + hint),
+                      0);
+      return;
+    }
+    ++r_.checked;
     const MapLayout *layout = host_.maps().ForMapType(m.type);
     if (!layout) {
       m.diags.Add(DiagCode::UnsupportedLayout, Severity::Error, "no layout for " + m.type->name,
@@ -971,6 +987,8 @@ ojson TriageJson(const TriageReport &r) {
                {"map_goroutines", touch},
                {"maps", maps},
                {"truncated", r.truncated},
+               {"checked", r.checked},
+               {"stopped", r.stopped.empty() ? ojson(nullptr) : ojson(r.stopped)},
                {"naming",
                 {{"objects", r.naming.objects},
                  {"bytes", r.naming.bytes},
@@ -1014,11 +1032,12 @@ std::string TriageText(const TriageReport &r) {
     os << "verdict: no goroutine died in a map operation"
        << (r.fatal.empty() ? "" : " (the runtime's last fatal error: " + r.fatal + ")") << "\n";
   }
-  os << r.go_version << ": " << r.goroutines << " goroutines, " << r.maps.size() << " maps checked"
+  os << r.go_version << ": " << r.goroutines << " goroutines, " << r.checked << " maps checked"
+     << (r.checked < r.maps.size() ? " of " + std::to_string(r.maps.size()) : "")
      << (r.truncated ? " (stopped at the cap)" : "") << "\n";
   if (r.naming.truncated)
-    os << "naming walk stopped at its caps (" << r.naming.cut << ") after " << r.naming.objects
-       << " values, " << r.naming.bytes << " bytes\n";
+    os << "naming walk stopped (" << r.naming.cut << ") after " << r.naming.objects << " values, "
+       << r.naming.bytes << " bytes\n";
   if (r.crash >= 0) {
     const TriageGoroutine &c = r.touching[size_t(r.crash)];
     os << "crash: goroutine " << c.g->id << " died in " << c.map_function << " (" << c.role << ")"

@@ -115,6 +115,10 @@ struct TriageOptions {
   size_t max_maps = 256;                // maps checked
   uint64_t max_stack_scan = 256 * 1024; // bytes of one stack scanned for the map's address
   ReachLimits naming;                   // the naming walk
+  // The debugger's interrupt and --time-limit (null: none): polled per value
+  // of the naming walk and before each map is checked; the maps not checked
+  // are counted in a truncated finding.
+  WorkStop *stop = nullptr;
 };
 
 struct TriageReport {
@@ -127,6 +131,8 @@ struct TriageReport {
   int crash = -1;                        // index into touching
   std::vector<TriageMap> maps;
   bool truncated = false; // max_maps hit
+  size_t checked = 0;     // maps checked (all of maps unless stopped)
+  std::string stopped;    // "interrupted", "time limit of 2 s reached"; "" ran to its end
   ReachResult naming;
   DiagnosticSink findings{200};
 };

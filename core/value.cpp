@@ -14,6 +14,7 @@
 #include "go_format.h"
 #include "value_sink.h"
 #include "value_stream.h"
+#include "work_stop.h"
 
 namespace gomap {
 
@@ -921,6 +922,17 @@ void RenderImpl::WalkMap(MemoryReader &mem, const MapLayout &layout, const Type 
       break;
     }
     if (seen >= req.offset) {
+      if (req.stop && req.stop->Stop()) {
+        std::string hint = req.stop->Hint();
+        sink.Add(DiagCode::Truncated, Severity::Warning,
+                 "map at " + HexAddr(addr) + ": " + req.stop->Reason() + " after " +
+                     std::to_string(seen - req.offset) + " entries (of " + std::to_string(hdr.len) +
+                     "); --offset " + std::to_string(seen) + " goes on from there" +
+                     (hint.empty() ? "" : "; " + hint),
+                 addr);
+        more = true;
+        break;
+      }
       const uint64_t before = unreadable_values_;
       if (!visit(e)) {
         sink.Add(DiagCode::Truncated, Severity::Warning,
@@ -1064,6 +1076,8 @@ void RenderImpl::ShowText(MemoryReader &mem, const MapLayout &layout, const Type
       });
   if (budget_hit)
     out += "  ... (output budget reached; use --max-output or --offset/--limit)\n";
+  else if (req.stop && req.stop->tripped())
+    out += "  ... (" + req.stop->Reason() + "; use --offset to go on)\n";
   else if (truncated)
     out += "  ... (more entries; use --offset/--limit or --all)\n";
   auto line = [&](const Diagnostic &d) {

@@ -112,6 +112,8 @@ private:
 };
 
 // What `gomap show` prints, built once and rendered as JSON or text.
+class WorkStop;
+
 struct ShowRequest {
   uint64_t offset = 0; // entries to skip
   uint64_t limit = 64; // entries to render (UINT64_MAX for --all)
@@ -121,6 +123,10 @@ struct ShowRequest {
   // It protects the debugger from a walk over garbage (a wrong --type: 1 MiB
   // strings from readable memory); 0: none.
   uint64_t max_output = uint64_t(4) << 30;
+  // The debugger's interrupt and --time-limit, polled before each entry of
+  // the top map (null: none): when it trips, the walk ends like the output
+  // budget, with the reason in its truncated diagnostic.
+  WorkStop *stop = nullptr;
 };
 
 // The gomap/1 map object:

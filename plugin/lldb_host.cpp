@@ -3,6 +3,7 @@
 
 #include <iterator>
 
+#include "lldb/API/SBCommandInterpreter.h"
 #include "lldb/API/SBError.h"
 #include "lldb/API/SBFileSpec.h"
 #include "lldb/API/SBFrame.h"
@@ -28,6 +29,13 @@ LldbHost::LldbHost(lldb::SBDebugger dbg)
 uint64_t LldbHost::MaxStringLength() {
   lldb::SBStructuredData s = debugger_.GetSetting("target.max-string-summary-length");
   return s.IsValid() ? s.GetUnsignedIntegerValue(0) : 0;
+}
+
+bool LldbHost::Interrupted() {
+  // The driver's Ctrl-C interrupts the command (WasInterrupted, on the thread
+  // running LLDB's I/O handler); RequestInterrupt is seen by InterruptRequested
+  // on any other thread (a script's SBCommandInterpreter::HandleCommand).
+  return debugger_.GetCommandInterpreter().WasInterrupted() || debugger_.InterruptRequested();
 }
 
 std::string LldbHost::Version() { return lldb::SBDebugger::GetVersionString(); }

@@ -34,6 +34,9 @@ public:
   std::unique_ptr<ValueFormatter> Formatters() override;
   void Prepare() override;
   uint64_t MaxStringLength() override;
+  // Ctrl-C in the lldb driver, or SBDebugger::RequestInterrupt (what
+  // scripts/gomap-inspect does on SIGINT).
+  bool Interrupted() override;
 
 private:
   lldb::SBDebugger debugger_;

@@ -171,7 +171,18 @@ public:
     return 0;
   }
 
+  // GDB hands a Ctrl-C to Python (PyErr_SetInterrupt) while Python code runs;
+  // a walk over cached memory makes no Python call that would raise it.
+  bool Interrupted() override {
+    if (!interrupted_ && PyErr_CheckSignals() != 0) {
+      PyErr_Clear();
+      interrupted_ = true;
+    }
+    return interrupted_;
+  }
   bool interrupted() const { return interrupted_; }
+  // The output's write saw the Ctrl-C (gdb.write raises KeyboardInterrupt).
+  void NoteInterrupt() { interrupted_ = true; }
 
 private:
   static HostThread Thread(py::handle h) {
@@ -225,7 +236,7 @@ private:
 // trimmed, then one newline; nothing for an empty message).
 class PyResult final : public commands::Result {
 public:
-  explicit PyResult(py::object write) : write_(std::move(write)) {}
+  PyResult(py::object write, PyHost &host) : write_(std::move(write)), host_(host) {}
   void AppendMessage(std::string_view text) override {
     size_t end = text.find_last_not_of(" \t\n\r\f\v");
     if (end == std::string_view::npos)
@@ -244,8 +255,10 @@ public:
       write_(py::reinterpret_steal<py::str>(u));
     } catch (py::error_already_set &e) {
       failed_ = true; // e.g. the user interrupted the pager: stop writing
-      if (e.matches(PyExc_KeyboardInterrupt))
+      if (e.matches(PyExc_KeyboardInterrupt)) {
         interrupted_ = true;
+        host_.NoteInterrupt(); // and the walk stops at its next poll
+      }
     }
   }
   void SetFindings(bool has_errors) override { findings_ = has_errors; }
@@ -254,6 +267,7 @@ public:
 
 private:
   py::object write_;
+  PyHost &host_;
   bool failed_ = false, findings_ = false, interrupted_ = false;
 };
 
@@ -278,7 +292,7 @@ void AddCommandBindings(py::module_ &m) {
         if (!r)
           return py::make_tuple(false, error, false, false);
         PyHost h(std::move(host));
-        PyResult out(std::move(write));
+        PyResult out(std::move(write), h);
         std::unique_ptr<commands::Subcommand> cmd = r->make();
         bool ok = cmd->Execute(h, argv, out, &error);
         return py::make_tuple(ok, error, out.findings(), h.interrupted() || out.interrupted());

@@ -1,13 +1,17 @@
 """`gomap show --all` renders every entry of a map with more values than any internal
 budget (main.mBig1M: 1,000,000 entries, 2,000,000 values > 2^20), in LLDB and GDB, text and
 JSON, equal to the program's own ground truth; a value cut by a per-value limit is marked
-where it is cut and counted (main.mCut, built with -big too)."""
+where it is cut and counted (main.mCut, built with -big too). The same walk stopped by
+--time-limit, by Ctrl-C in interactive lldb and gdb, and by SIGINT to gomap-inspect."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import fixtures as fx  # noqa: E402
+from support.terminal import Terminal  # noqa: E402
 from integration import gdb_support as gs  # noqa: E402
 from integration.lldb_support import INSPECT, batch  # noqa: E402
 
@@ -153,3 +158,127 @@ def test_gdb_show_all_big_and_cut(big_core) -> None:
     problems += _text_problems("gdb text", outs[1], truth)
     problems += _cut_problems("gdb", outs[2], outs[3], expect["maps"]["main.mCut"])
     assert not problems, f"{tc.id}:\n" + "\n".join(problems)
+
+
+# --- stopping a long walk: --time-limit, Ctrl-C in LLDB and GDB, SIGINT to the CLI -------
+
+STOPPED = re.compile(r"map at 0x[0-9a-f]+: (interrupted|time limit of [0-9.]+ s reached) "
+                     r"after (\d+) entries \(of (\d+)\); --offset (\d+) goes on from there")
+PLUGIN = Path(os.environ.get("GOMAP_PLUGIN", fx.REPO / "build" / "plugin" / "libgomap_lldb.so"))
+LLDB = f"lldb-{os.environ.get('GOMAP_LLDB_MAJOR', '19')}"
+
+
+def _stopped_text(who: str, screen: str, truth: dict[int, int]) -> list[str]:
+    """The text of a show that was stopped: N entries of the ground truth, then the
+    '... (interrupted ...)' line and the truncated warning saying N."""
+    lines = screen.splitlines()
+    head = [i for i, ln in enumerate(lines) if f"len={len(truth)} impl=" in ln]
+    warn = [STOPPED.search(ln) for ln in lines]
+    warn = [w for w in warn if w]
+    if not head or not warn:
+        return [f"{who}: no header or no stop warning; screen ends {lines[-5:]}"]
+    n = int(warn[-1].group(2))
+    entries = [re.fullmatch(r"  (-?\d+): (-?\d+)", ln) for ln in lines[head[-1] + 1:]]
+    got = [(int(m.group(1)), int(m.group(2))) for m in entries if m]
+    problems = []
+    if not 0 <= n < len(truth) or len(got) != n:
+        problems.append(f"{who}: stopped after {n} entries, {len(got)} shown")
+    if any(truth.get(k) != v for k, v in got):
+        problems.append(f"{who}: entries differ from the ground truth")
+    if not any(ln.startswith(f"  ... ({warn[-1].group(1)}; use --offset") for ln in lines):
+        problems.append(f"{who}: no '... ({warn[-1].group(1)}; use --offset' line")
+    return problems
+
+
+def test_time_limit_stops_show_and_offset_goes_on(big_core) -> None:
+    """--time-limit ends the walk with what it rendered and says where to go on: the
+    entries before the stop and those from --offset N are the whole map, once each."""
+    tc, binary, core, expect = big_core
+    truth = _truth(expect)
+    res = batch(binary, ["--core", str(core)],
+                [f"show {BIG} --all --time-limit 0.05 --json",
+                 f"show {BIG} --all --time-limit 0.05",
+                 "scan --time-limit 0.000001 --json", "scan --json",
+                 f"show {BIG} --time-limit 0", "scan --time-limit x"])
+    m = json.loads(res[0]["output"])["map"]
+    warn = [STOPPED.search(d["message"]) for d in m["diagnostics"] if d["code"] == "truncated"]
+    assert m["truncated"] and warn and warn[0], m["diagnostics"]
+    n = int(warn[0].group(4))
+    assert warn[0].group(1) == "time limit of 0.05 s reached"
+    assert len(m["entries"]) == n < len(truth)
+    rest = batch(binary, ["--core", str(core)], [f"show {BIG} --all --offset {n} --json"])[0]
+    more = json.loads(rest["output"])["map"]
+    keys = [e["key"] for e in m["entries"]] + [e["key"] for e in more["entries"]]
+    assert len(keys) == len(set(keys)) == len(truth) and not more["truncated"]
+    assert {e["key"]: e["value"] for e in m["entries"] + more["entries"]} == truth
+    assert not _stopped_text("lldb text", res[1]["output"], truth)
+    # scan: stopped before the first map check; without a limit every map is checked.
+    stopped, full = (json.loads(r["output"])["scan"] for r in res[2:4])
+    assert stopped["stopped"] == "time limit of 0.000001 s reached", stopped["stopped"]
+    assert stopped["checked"] < len(stopped["maps"]), stopped["checked"]
+    assert any(d["code"] == "truncated" and "maps not checked" in d["message"]
+               for d in stopped["diagnostics"]), stopped["diagnostics"]
+    assert full["stopped"] is None and full["checked"] == len(full["maps"]) > 0
+    for r in res[4:]:
+        assert r["status"] == 2 and "--time-limit takes a number of seconds" in r["error"], r
+
+
+def test_ctrl_c_stops_show_in_lldb_and_gdb(big_core, tmp_path: Path) -> None:
+    """Ctrl-C typed in an interactive lldb and gdb (a pseudo-terminal) while `gomap show
+    --all` walks the 1M-entry map: the command ends with the entries it rendered and says
+    it was interrupted, and the next command runs normally. The map goes to a file
+    (--output) so that the test sees the walk start before it types Ctrl-C, and reads every
+    line (a terminal discards the output queued when Ctrl-C arrives)."""
+    tc, binary, core, expect = big_core
+    truth = _truth(expect)
+    small = expect["maps"]["main.mSmall"]["len"]
+    problems = []
+    gdb = gs.gdb_args(binary, ["--core", str(core)], [], interactive=True)
+    sessions = {
+        "lldb": ([LLDB, "-X", "-o", f"plugin load {PLUGIN}", str(binary), "--core", str(core)],
+                 r"^\(lldb\) \Z"),
+        "gdb": (gdb[:1] + ["-iex", "set style enabled off"] + gdb[1:], r"\(gdb\) \Z"),
+    }
+    for who, (argv, prompt) in sessions.items():
+        if who == "gdb" and gs.GDB is None:
+            continue
+        out = tmp_path / f"{who}.txt"
+        with Terminal(argv) as t:
+            t.expect(prompt, 120)
+            t.type(f"gomap show {BIG} --all --output {out}")
+            deadline = time.monotonic() + 120
+            while not (out.exists() and out.stat().st_size) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            _, sent = t.interrupt_until(prompt, first=0)
+            problems += _stopped_text(f"{who} (Ctrl-C x{sent})", out.read_text(), truth)
+            start = t.mark
+            t.type("gomap show main.mSmall")
+            t.expect(prompt, 120)
+            if f"len={small} impl=" not in t.screen[start:]:
+                problems.append(f"{who}: the command after Ctrl-C: {t.screen[start:][-500:]}")
+    assert not problems, f"{tc.id}:\n" + "\n".join(problems)
+
+
+def test_sigint_stops_the_cli(big_core, tmp_path: Path) -> None:
+    """SIGINT (Ctrl-C) to gomap-inspect --batch: the command running stops as in LLDB and
+    its result is written; the commands after it do not run; exit status 130."""
+    tc, binary, core, expect = big_core
+    truth = _truth(expect)
+    out = tmp_path / "out.jsonl"
+    with open(out, "w") as f:
+        p = subprocess.Popen([str(INSPECT), str(binary), "--core", str(core), "--batch", "-"],
+                             stdin=subprocess.PIPE, stdout=f, stderr=subprocess.DEVNULL,
+                             text=True)
+        assert p.stdin is not None
+        p.stdin.write(f"show {BIG} --all\n" * 30)
+        p.stdin.close()
+        deadline = time.monotonic() + 600
+        while out.stat().st_size == 0 and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # the first show is written: the second one runs now
+        time.sleep(0.1)
+        p.send_signal(signal.SIGINT)
+        rc = p.wait(timeout=600)
+    lines = [json.loads(ln) for ln in out.read_text().splitlines()]
+    assert rc == 130 and 1 <= len(lines) < 30, (rc, len(lines))
+    assert not _text_problems("first show", lines[0]["output"], truth)
+    assert not _stopped_text("interrupted show", lines[-1]["output"], truth)

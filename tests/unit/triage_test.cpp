@@ -11,6 +11,7 @@
 #include "core/map_calls.h"
 #include "core/runtime_g.h"
 #include "core/triage.h"
+#include "core/work_stop.h"
 #include "image_builder.h"
 
 namespace gomap {
@@ -397,6 +398,30 @@ TEST_F(TriageTest, RacersNeedEvidenceAndCodeThatOperatesOnTheMap) {
   nlohmann::ordered_json j = TriageJson(r);
   EXPECT_EQ(j["verdict"]["racers"].size(), 4u);
   EXPECT_EQ(j["verdict"]["racers"][0]["goroutine"], 1);
+  EXPECT_EQ(r.checked, r.maps.size());
+  EXPECT_TRUE(j["stopped"].is_null());
+
+  // Interrupted (Ctrl-C) before the first map check: the crash and racers are
+  // still named; the maps not checked are counted in a truncated finding.
+  WorkStop stop([] { return true; }, 0);
+  TriageOptions opts;
+  opts.stop = &stop;
+  TriageReport s = Triage(*this, gs, &gs[0], opts);
+  ASSERT_GE(s.crash, 0);
+  EXPECT_EQ(s.touching[size_t(s.crash)].g->id, 1);
+  EXPECT_EQ(s.stopped, "interrupted");
+  EXPECT_EQ(s.checked, 0u);
+  ASSERT_FALSE(s.maps.empty());
+  bool said = false;
+  for (const Diagnostic &f : s.findings.items())
+    said = said || (f.code == DiagCode::Truncated &&
+                    f.message == "scan stopped (interrupted): " + std::to_string(s.maps.size()) +
+                                     " of " + std::to_string(s.maps.size()) + " maps not checked");
+  EXPECT_TRUE(said) << TriageText(s);
+  EXPECT_NE(TriageText(s).find("0 maps checked of " + std::to_string(s.maps.size())),
+            std::string::npos)
+      << TriageText(s);
+  EXPECT_EQ(TriageJson(s)["stopped"], "interrupted");
 }
 
 TEST_F(TriageTest, ATypeFoundLaterChecksEarlierHeaders) {

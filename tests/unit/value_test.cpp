@@ -1,6 +1,7 @@
 // Unit tests of the value renderer: JSON encoding, Go-like text, show maps.
 #include "core/value.h"
 #include "core/value_stream.h"
+#include "core/work_stop.h"
 #include "reference_value.h"
 
 #include <cmath>
@@ -1320,6 +1321,74 @@ TEST_F(ShowMapTest, OutputBudgetEndsTheWalk) {
   EXPECT_NE(text.find("  ... (output budget reached; use --max-output"), std::string::npos);
   EXPECT_EQ(text.find("more entries"), std::string::npos);
   EXPECT_EQ(write(0, false).find("budget"), std::string::npos);
+}
+
+TEST_F(ShowMapTest, WorkStopEndsTheWalk) {
+  BuildSmallMap(8);
+  auto write = [&](WorkStop *stop, bool as_json) {
+    ValueRenderer r = Renderer();
+    ShowRequest req;
+    req.limit = UINT64_MAX;
+    req.stop = stop;
+    std::string s;
+    StringStream out(s);
+    ShowOutput how;
+    how.json = as_json;
+    ShowMapWrite(mem_, layout_, map_type_, kMap, req, r, how, out);
+    return s;
+  };
+  WorkStop interrupted([] { return true; }, 0);
+  json cut = json::parse(write(&interrupted, true))["map"];
+  EXPECT_EQ(cut["entries"].size(), 0u);
+  EXPECT_EQ(cut["truncated"], true);
+  ASSERT_EQ(cut["diagnostics"].size(), 1u);
+  EXPECT_EQ(cut["diagnostics"][0]["code"], "truncated");
+  EXPECT_NE(cut["diagnostics"][0]["message"].get<std::string>().find(
+                ": interrupted after 0 entries (of 8); --offset 0 goes on from there"),
+            std::string::npos)
+      << cut["diagnostics"][0]["message"];
+  std::string text = write(&interrupted, false);
+  EXPECT_NE(text.find("  ... (interrupted; use --offset to go on)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("more entries"), std::string::npos);
+  // A limit already past: the first poll stops it, and says which limit.
+  WorkStop timed(nullptr, 1e-6);
+  std::string t = write(&timed, false);
+  EXPECT_NE(t.find("time limit of 0.000001 s reached after 0 entries (of 8); --offset 0 goes on "
+                   "from there; --time-limit raises it"),
+            std::string::npos)
+      << t;
+  // Never tripped: the whole map.
+  WorkStop never([] { return false; }, 0);
+  json all = json::parse(write(&never, true))["map"];
+  EXPECT_EQ(all["entries"].size(), 8u);
+  EXPECT_EQ(all["truncated"], false);
+}
+
+TEST(WorkStopTest, AsksOncePerPollPeriodAndStaysTripped) {
+  int asked = 0;
+  bool now = false;
+  WorkStop stop(
+      [&] {
+        ++asked;
+        return now;
+      },
+      0);
+  for (uint32_t i = 0; i < 2 * WorkStop::kPollEvery + 1; ++i)
+    EXPECT_FALSE(stop.Stop());
+  EXPECT_EQ(asked, 3); // calls 0, 64 and 128
+  now = true;
+  uint32_t calls = 0;
+  while (!stop.Stop())
+    ++calls;
+  EXPECT_LT(calls, WorkStop::kPollEvery);
+  now = false;
+  EXPECT_TRUE(stop.Stop());
+  EXPECT_TRUE(stop.interrupted());
+  EXPECT_EQ(stop.Reason(), "interrupted");
+  EXPECT_EQ(stop.Hint(), "");
+  EXPECT_EQ(SecondsText(2), "2");
+  EXPECT_EQ(SecondsText(0.25), "0.25");
+  EXPECT_EQ(SecondsText(1e-6), "0.000001");
 }
 
 } // namespace gomap
