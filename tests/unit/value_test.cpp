@@ -790,6 +790,18 @@ constexpr uint64_t kGroup = 0x41000; // its single group (dirLen == 0)
 
 class ShowMapTest : public ValueTest {
 protected:
+  // `gomap show` of the map at kMap with --all and `req`'s other settings,
+  // streamed as ShowMapWrite writes it.
+  std::string ShowAll(ShowRequest req, bool as_json) {
+    ValueRenderer r = Renderer();
+    req.limit = UINT64_MAX;
+    std::string s;
+    StringStream out(s);
+    ShowOutput how;
+    how.json = as_json;
+    ShowMapWrite(mem_, layout_, map_type_, kMap, req, r, how, out);
+    return s;
+  }
   ShowMapTest() {
     map_type_ = tt_.New(Kind::Map, "map[int64]int64", 8, 8);
     map_type_->key = int64_;
@@ -1295,16 +1307,9 @@ TEST_F(FormatterTest, WorkBudgetBoundsFormatterCalls) {
 TEST_F(ShowMapTest, OutputBudgetEndsTheWalk) {
   BuildSmallMap(8);
   auto write = [&](uint64_t budget, bool as_json) {
-    ValueRenderer r = Renderer();
     ShowRequest req;
-    req.limit = UINT64_MAX;
     req.max_output = budget;
-    std::string s;
-    StringStream out(s);
-    ShowOutput how;
-    how.json = as_json;
-    ShowMapWrite(mem_, layout_, map_type_, kMap, req, r, how, out);
-    return s;
+    return ShowAll(req, as_json);
   };
   json cut = json::parse(write(1, true))["map"];
   EXPECT_EQ(cut["entries"].size(), 1u);
@@ -1326,16 +1331,9 @@ TEST_F(ShowMapTest, OutputBudgetEndsTheWalk) {
 TEST_F(ShowMapTest, WorkStopEndsTheWalk) {
   BuildSmallMap(8);
   auto write = [&](WorkStop *stop, bool as_json) {
-    ValueRenderer r = Renderer();
     ShowRequest req;
-    req.limit = UINT64_MAX;
     req.stop = stop;
-    std::string s;
-    StringStream out(s);
-    ShowOutput how;
-    how.json = as_json;
-    ShowMapWrite(mem_, layout_, map_type_, kMap, req, r, how, out);
-    return s;
+    return ShowAll(req, as_json);
   };
   WorkStop interrupted([] { return true; }, 0);
   json cut = json::parse(write(&interrupted, true))["map"];
