@@ -20,6 +20,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import fixtures as fx  # noqa: E402
 from support.terminal import Terminal  # noqa: E402
+from integration.notes import NOTES  # noqa: E402
 from integration import gdb_support as gs  # noqa: E402
 from integration.lldb_support import INSPECT, batch  # noqa: E402
 
@@ -281,4 +282,11 @@ def test_sigint_stops_the_cli(big_core, tmp_path: Path) -> None:
     lines = [json.loads(ln) for ln in out.read_text().splitlines()]
     assert rc == 130 and 1 <= len(lines) < 30, (rc, len(lines))
     assert not _text_problems("first show", lines[0]["output"], truth)
-    assert not _stopped_text("interrupted show", lines[-1]["output"], truth)
+    # The signal may land after the walk, while the result is written (a loaded machine
+    # in CI): that show is whole and the CLI still stops after it.
+    last = lines[-1]["output"]
+    if "interrupted after" in last:
+        assert not _stopped_text("interrupted show", last, truth)
+    else:
+        assert not _text_problems("last show", last, truth)
+        NOTES.append(f"sigint {tc.id}: SIGINT landed after the walk of show {len(lines)}")
