@@ -250,11 +250,33 @@ def ensure_first() -> None:
             _register_objfile(objfile)
 
 
+def _under_mi() -> bool:
+    """gdb --interpreter=mi* (an IDE): GDB's event loop runs from the start."""
+    try:
+        with open("/proc/self/cmdline", "rb") as f:
+            args = f.read().split(b"\0")
+    except OSError:
+        return False
+    return any(a.startswith((b"--interpreter=mi", b"-interpreter=mi", b"-i=mi")) for a in args)
+
+
+_MI = _under_mi()
+
+
 def _on_new_objfile(event: Any) -> None:
     tgt.reset_models()
     _register_objfile(event.new_objfile)
-    # Auto-loaded scripts run after this event; check again once they have.
-    gdb.post_event(ensure_first)
+    # Auto-loaded scripts (Go's runtime-gdb.py) run after this event: register() checks
+    # again before each prompt, at each stop and for each new thread. MI emits no
+    # before_prompt, so there an event is posted, which its event loop runs. Nowhere else:
+    # when the loop does not run before GDB exits (-batch, `-ex quit`), GDB 13 crashes at
+    # exit destroying the pending event (SIGSEGV in PyGILState_Ensure, Python finalized).
+    if _MI:
+        gdb.post_event(ensure_first)
+
+
+def _ensure_first_event(_: Any) -> None:
+    ensure_first()
 
 
 def register() -> None:
@@ -264,4 +286,6 @@ def register() -> None:
     ensure_first()
     gdb.events.new_objfile.connect(_on_new_objfile)
     gdb.events.clear_objfiles.connect(tgt.reset_models)
-    gdb.events.before_prompt.connect(ensure_first)
+    gdb.events.before_prompt.connect(ensure_first)  # not emitted under MI
+    gdb.events.stop.connect(_ensure_first_event)
+    gdb.events.new_thread.connect(_ensure_first_event)

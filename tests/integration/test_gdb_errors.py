@@ -119,6 +119,36 @@ def test_precedence_over_runtime_gdb_py(core_target, source_first: bool) -> None
     assert " impl=" not in outs[4], outs[4]  # runtime-gdb.py's printer, or none
     assert " impl=" in outs[6], outs[6]
 
+def test_gdb_exits_cleanly_however_the_script_is_loaded(core_target) -> None:
+    """GDB 13 crashed at exit (SIGSEGV in PyGILState_Ensure) when the printers posted an
+    event that its event loop never ran: the script loaded before the program or the core
+    (~/.gdbinit), then -batch or `-ex quit`. Every way of loading exits 0; under MI (where no
+    before_prompt event comes) the gomap printer still goes first after runtime-gdb.py."""
+    _, binary, target, _ = core_target
+    core = target[1]
+    base = [str(gs.GDB), "-nx", "-iex", "set auto-load safe-path /"]
+    src = f"source {gs.SCRIPT}"
+    shapes = {
+        "-iex source, -batch": base + ["-batch", "-iex", src, "-ex", "gomap version",
+                                       str(binary), core],
+        "-ex source, -ex core, -batch": base + ["-batch", "-ex", src, "-ex", f"core {core}",
+                                                "-ex", "gomap version", str(binary)],
+        "-ex source, -ex core, -ex quit": base + ["-ex", src, "-ex", f"core {core}",
+                                                  "-ex", "quit", str(binary)],
+    }
+    for what, args in shapes.items():
+        p = subprocess.run(args, capture_output=True, text=True, timeout=120,
+                           stdin=subprocess.DEVNULL)
+        assert p.returncode == 0 and "Fatal signal" not in p.stderr, (what, p.returncode,
+                                                                      p.stderr[-2000:])
+    first = ('-interpreter-exec console "python print(\'FIRST\', getattr(gdb.objfiles()[0]'
+             '.pretty_printers[0], \'name\', \'other\'))"\n-gdb-exit\n')
+    p = subprocess.run(base + ["--interpreter=mi", "-iex", src, str(binary), core],
+                       input=first, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, (p.returncode, p.stderr[-2000:])
+    assert 'FIRST gomap' in p.stdout, p.stdout[-2000:]
+
+
 def test_version(core_target) -> None:
     tc, binary, target, _ = core_target
     outs, _ = gs.run(binary, target, ["gomap version --json", "gomap version"])
