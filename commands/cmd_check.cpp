@@ -31,7 +31,8 @@ public:
              kGoroutine,
              kFrame,
              {"no-iterators", 0, false, "do not scan goroutine stacks for iterators over the map"},
-             {"no-heap", 0, false, "do not classify the map's pointers against the Go heap"}},
+             {"no-heap", 0, false, "do not classify the map's pointers against the Go heap"},
+             kTimeLimit},
             1, 1) {}
 
 protected:
@@ -45,7 +46,12 @@ protected:
     std::unique_ptr<heap::Mheap> heap;
     if (!args.Has("no-heap"))
       heap = MakeHeap(mt.ctx, args.Has("builtin-layout"));
-    CheckReport r = CheckMap(gt.memory(), *mt.layout, mt.ref.header, Limits{}, heap.get());
+    std::unique_ptr<WorkStop> stop = MakeWorkStop(host, args, error);
+    if (!stop)
+      return false;
+    Limits limits;
+    limits.stop = stop.get();
+    CheckReport r = CheckMap(gt.memory(), *mt.layout, mt.ref.header, limits, heap.get());
     r.header.address = mt.ref.header;
 
     // Iterators over this map (range loops, reflect.MapIter) on the stacks:

@@ -20,7 +20,8 @@ public:
              kBuiltin,
              kGoroutine,
              kFrame,
-             {"no-heap", 0, false, "do not mark the storage pointers from the Go heap's records"}},
+             {"no-heap", 0, false, "do not mark the storage pointers from the Go heap's records"},
+             kTimeLimit},
             1, 1) {}
 
 protected:
@@ -33,7 +34,12 @@ protected:
     MapTarget mt;
     if (!ResolveMapTarget(host, args, &mt, error))
       return false;
-    MapLayoutReport r = WalkLayout(mt.ctx.gt->memory(), *mt.layout, mt.ref.header, Limits{});
+    std::unique_ptr<WorkStop> stop = MakeWorkStop(host, args, error);
+    if (!stop)
+      return false;
+    Limits limits;
+    limits.stop = stop.get();
+    MapLayoutReport r = WalkLayout(mt.ctx.gt->memory(), *mt.layout, mt.ref.header, limits);
     // Heap marks: what each storage pointer is (current, old, freed, ...).
     PointerCheck marks;
     if (!args.Has("no-heap")) {

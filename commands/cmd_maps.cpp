@@ -307,7 +307,9 @@ protected:
       if (!ok)
         return false;
       GoTarget &gt = *st.ctx.gt;
-      SyncMapReport r = DecodeSyncMap(gt.memory(), *st.layout, st.address, req.limits);
+      Limits limits = req.limits;
+      limits.stop = req.stop; // the decode polls it per bucket / trie node
+      SyncMapReport r = DecodeSyncMap(gt.memory(), *st.layout, st.address, limits);
       ValueRenderer renderer(gt.memory(), &gt, &gt, opts);
       std::unique_ptr<ValueFormatter> formatters = host.Formatters();
       renderer.set_formatter(formatters.get());

@@ -7,6 +7,7 @@
 #include "bulk.h"
 #include "header_report.h"
 #include "value.h"
+#include "work_stop.h"
 
 namespace gomap {
 
@@ -149,14 +150,17 @@ CheckReport CheckMap(MemoryReader &mem, const MapLayout &layout, uint64_t addr,
   }
   // Every entry, in the runtime's order, nothing rendered: the count (classic
   // count; swiss used per table and their sum vs Map.used) against what was
-  // found. The cursor stops itself at the same limits.
-  std::unique_ptr<EntryCursor> cur = OpenEntries(mem, layout, addr, limits);
-  MapEntry e;
-  while (cur->Next(&e)) {
+  // found. The cursor stops itself at the same limits; after a stop (Ctrl-C,
+  // the time limit) in the structure walk it does not start.
+  if (!limits.stop || !limits.stop->tripped()) {
+    std::unique_ptr<EntryCursor> cur = OpenEntries(mem, layout, addr, limits);
+    MapEntry e;
+    while (cur->Next(&e)) {
+    }
+    r.walked.entries = cur->yielded();
+    r.truncated |= cur->truncated();
+    MergeDiagnostics(r.diags, Annotate(cur->diagnostics(), notes, limits.max_diagnostics));
   }
-  r.walked.entries = cur->yielded();
-  r.truncated |= cur->truncated();
-  MergeDiagnostics(r.diags, Annotate(cur->diagnostics(), notes, limits.max_diagnostics));
   MergeDiagnostics(r.diags, heap_diags);
   return r;
 }

@@ -16,6 +16,8 @@
 
 namespace gomap {
 
+class WorkStop;
+
 // Work caps for one walk; passed in, never global.
 struct Limits {
   uint64_t max_entries = std::numeric_limits<uint64_t>::max(); // entries yielded
@@ -23,6 +25,9 @@ struct Limits {
   uint64_t max_chain = uint64_t(1) << 16;   // overflow buckets followed from one bucket
   uint64_t max_dir_len = uint64_t(1) << 20; // swiss directory entries
   size_t max_diagnostics = 100;
+  // Ctrl-C and --time-limit: polled per bucket / group by the entry cursors and
+  // the layout walks (show polls per entry itself and leaves this unset).
+  WorkStop *stop = nullptr;
 };
 
 // One live entry: where its key and value are (after following indirect slots).

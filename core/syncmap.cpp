@@ -8,6 +8,7 @@
 
 #include "bulk.h"
 #include "header_report.h"
+#include "work_stop.h"
 
 namespace gomap {
 
@@ -312,6 +313,10 @@ public:
              it.node);
         return;
       }
+      if (lim_.stop && lim_.stop->Stop()) {
+        Stop("HashTrieMap at " + Hex(h) + ": " + lim_.stop->At(it.where), it.node);
+        return;
+      }
       ++r_.indirects;
       r_.max_depth = std::max(r_.max_depth, it.depth);
       uint8_t buf[8 * kChildren];
@@ -444,14 +449,31 @@ std::string ImplString(const SyncMapLayout &l) {
   return "sync.Map/" + std::string(SyncMapKindName(l.kind));
 }
 
+// Ctrl-C or the time limit before entry i is rendered: *why says where to go on.
+bool StoppedAt(const SyncMapReport &r, const ShowRequest &req, uint64_t i, std::string *why) {
+  if (!req.stop || !req.stop->Stop())
+    return false;
+  const std::string hint = req.stop->Hint();
+  *why = "sync.Map at " + HexAddr(r.address) + ": " + req.stop->Reason() + " after " +
+         std::to_string(i - req.offset) + " entries (of " + std::to_string(r.entries.size()) +
+         "); --offset " + std::to_string(i) + " goes on from there" +
+         (hint.empty() ? "" : "; " + hint);
+  return true;
+}
+
 } // namespace
 
 ojson SyncMapShowJson(const SyncMapReport &r, const SyncMapLayout &l, const ShowRequest &req,
                       ValueRenderer &renderer) {
   ojson entries = ojson::array();
   bool more = false;
+  std::string stopped;
   for (uint64_t i = req.offset; i < r.entries.size(); ++i) {
     if (i - req.offset >= req.limit) {
+      more = true;
+      break;
+    }
+    if (StoppedAt(r, req, i, &stopped)) {
       more = true;
       break;
     }
@@ -461,6 +483,9 @@ ojson SyncMapShowJson(const SyncMapReport &r, const SyncMapLayout &l, const Show
   ojson diags = ojson::array();
   for (const auto &d : r.diags.items())
     diags.push_back(DiagnosticJson(d));
+  if (!stopped.empty())
+    diags.push_back(
+        DiagnosticJson(Diagnostic{DiagCode::Truncated, Severity::Warning, stopped, r.address}));
   for (const auto &d : renderer.diagnostics().items())
     diags.push_back(DiagnosticJson(d));
   return ojson{{"address", HexAddr(r.address)},
@@ -478,18 +503,25 @@ std::string SyncMapShowText(const SyncMapReport &r, const SyncMapLayout &l, cons
   os << "(sync.Map) " << HexAddr(r.address) << " len=" << r.entries.size()
      << (r.truncated ? "+" : "") << " impl=" << ImplString(l) << "\n";
   bool more = false;
+  std::string stopped;
   for (uint64_t i = req.offset; i < r.entries.size(); ++i) {
     if (i - req.offset >= req.limit) {
       more = true;
       break;
     }
+    if (StoppedAt(r, req, i, &stopped))
+      break;
     os << "  " << renderer.Text(r.entries[i].key_addr, l.any) << ": "
        << renderer.Text(r.entries[i].value_addr, l.any) << "\n";
   }
   if (more)
     os << "  ... (more entries; use --offset/--limit or --all)\n";
+  else if (!stopped.empty())
+    os << "  ... (" << req.stop->Reason() << "; use --offset to go on)\n";
   for (const auto &d : r.diags.items())
     os << "  " << SeverityName(d.severity) << "[" << CodeName(d.code) << "]: " << d.message << "\n";
+  if (!stopped.empty())
+    os << "  warning[truncated]: " << stopped << "\n";
   for (const auto &d : renderer.diagnostics().items())
     os << "  " << SeverityName(d.severity) << "[" << CodeName(d.code) << "]: " << d.message << "\n";
   return os.str();

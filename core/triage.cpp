@@ -656,7 +656,9 @@ void Triager::CheckMaps() {
       continue;
     }
     heap::Mheap *heap = host_.Heap();
-    CheckReport cr = CheckMap(host_.memory(), *layout, m.address, Limits{}, heap);
+    Limits limits;
+    limits.stop = opts_.stop; // a huge map's check stops too
+    CheckReport cr = CheckMap(host_.memory(), *layout, m.address, limits, heap);
     m.checked = true;
     m.header_ok = cr.header_ok;
     m.truncated = cr.truncated;

@@ -921,18 +921,24 @@ void RenderImpl::WalkMap(MemoryReader &mem, const MapLayout &layout, const Type 
       more = true;
       break;
     }
+    if (req.stop && req.stop->Stop()) {
+      // Polled in the --offset skip too: skipping millions of entries takes time.
+      const std::string hint = req.stop->Hint();
+      const std::string after =
+          seen >= req.offset
+              ? " after " + std::to_string(seen - req.offset) + " entries (of " +
+                    std::to_string(hdr.len) + "); --offset " + std::to_string(seen) +
+                    " goes on from there"
+              : " while skipping to --offset " + std::to_string(req.offset) + ", after " +
+                    std::to_string(seen) + " entries (of " + std::to_string(hdr.len) + ")";
+      sink.Add(DiagCode::Truncated, Severity::Warning,
+               "map at " + HexAddr(addr) + ": " + req.stop->Reason() + after +
+                   (hint.empty() ? "" : "; " + hint),
+               addr);
+      more = true;
+      break;
+    }
     if (seen >= req.offset) {
-      if (req.stop && req.stop->Stop()) {
-        std::string hint = req.stop->Hint();
-        sink.Add(DiagCode::Truncated, Severity::Warning,
-                 "map at " + HexAddr(addr) + ": " + req.stop->Reason() + " after " +
-                     std::to_string(seen - req.offset) + " entries (of " + std::to_string(hdr.len) +
-                     "); --offset " + std::to_string(seen) + " goes on from there" +
-                     (hint.empty() ? "" : "; " + hint),
-                 addr);
-        more = true;
-        break;
-      }
       const uint64_t before = unreadable_values_;
       if (!visit(e)) {
         sink.Add(DiagCode::Truncated, Severity::Warning,

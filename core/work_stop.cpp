@@ -40,6 +40,11 @@ std::string WorkStop::Hint() const {
   return why_ == Why::TimeLimit ? "--time-limit raises it" : "";
 }
 
+std::string WorkStop::At(const std::string &where) const {
+  const std::string hint = Hint();
+  return Reason() + " at " + where + (hint.empty() ? "" : "; " + hint);
+}
+
 std::string SecondsText(double seconds) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6f", seconds);

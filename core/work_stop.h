@@ -27,6 +27,9 @@ public:
   std::string Reason() const;
   // What the user gives to go on: "--time-limit raises it" or "".
   std::string Hint() const;
+  // Where the work ended, for a diagnostic: "interrupted at bucket 7" or "time
+  // limit of 2 s reached at bucket 7; --time-limit raises it".
+  std::string At(const std::string &where) const;
   double seconds() const { return seconds_; }
 
   static constexpr uint32_t kPollEvery = 64;

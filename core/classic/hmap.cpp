@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "core/bulk.h"
+#include "core/work_stop.h"
 
 namespace gomap::classic {
 
@@ -218,6 +219,13 @@ private:
     while (pending_.empty() && !done_) {
       if (next_i_ >= walk_nb_) {
         Finish();
+        break;
+      }
+      if (limits_.stop && limits_.stop->Stop()) {
+        Stop("hmap at " + Hex(addr_) + ": " +
+                 limits_.stop->At("bucket " + std::to_string(next_i_) + " of " +
+                                  std::to_string(walk_nb_)),
+             new_.AddressOf(next_i_));
         break;
       }
       WalkBucket(next_i_++);

@@ -7,6 +7,7 @@
 #include "core/bulk.h"
 #include "core/classic/hmap.h"
 #include "core/layout.h"
+#include "core/work_stop.h"
 
 namespace gomap::classic {
 
@@ -121,7 +122,17 @@ private:
     std::vector<ClassicBucket> &list = old ? r_.old : r_.buckets;
     detail::UnreadableRun run(old ? "oldbucket" : "bucket");
     list.reserve(std::min<uint64_t>(n, 1 << 20));
-    for (uint64_t i = 0; i < n; ++i) {
+    for (uint64_t i = 0; i < n && !stopped_; ++i) {
+      if (limits_.stop && limits_.stop->Stop()) {
+        stopped_ = true;
+        out_->truncated = true;
+        sink_.Add(DiagCode::Truncated, Severity::Warning,
+                  "hmap at " + Hex(out_->header.address) + ": " +
+                      limits_.stop->At((old ? "oldbucket " : "bucket ") + std::to_string(i) +
+                                       " of " + std::to_string(n)),
+                  arr.AddressOf(i));
+        break;
+      }
       if (++seen_ > limits_.max_buckets) {
         out_->truncated = true;
         sink_.Add(DiagCode::Truncated, Severity::Warning,
@@ -309,6 +320,7 @@ private:
   DiagnosticSink &sink_;
   detail::ArrayReader new_, old_;
   uint64_t seen_ = 0;
+  bool stopped_ = false; // by Ctrl-C or the time limit
   std::vector<uint8_t> buf_;
 };
 

@@ -4,6 +4,7 @@
 #include "core/layout.h"
 #include "core/bulk.h"
 #include "core/swiss/map.h"
+#include "core/work_stop.h"
 
 namespace gomap::swiss {
 
@@ -81,7 +82,10 @@ void WalkLayout(MemoryReader &mem, const MapLayout &layout, const Limits &limits
   const uint64_t depth = h.Get("globalDepth");
   uint64_t groups_seen = 0;
   uint64_t ordinal = 0;
+  bool stopped = false; // by Ctrl-C or the time limit
   for (const DirTable &dt : d.tables) {
+    if (stopped)
+      break;
     SwissTable st;
     st.dir = dt;
     const std::string where =
@@ -99,6 +103,16 @@ void WalkLayout(MemoryReader &mem, const MapLayout &layout, const Limits &limits
     detail::ArrayReader groups(&mem, dt.table.groups_data, ngroups, s.group_size, 4 << 20);
     detail::UnreadableRun run("group", where + ", ");
     for (uint64_t g = 0; g < ngroups; ++g) {
+      if (limits.stop && limits.stop->Stop()) {
+        stopped = true;
+        out->truncated = true;
+        sink.Add(DiagCode::Truncated, Severity::Warning,
+                 "map at " + Hex(h.address) + ": " +
+                     limits.stop->At(where + ", group " + std::to_string(g) + " of " +
+                                     std::to_string(ngroups)),
+                 groups.AddressOf(g));
+        break;
+      }
       if (++groups_seen > limits.max_buckets) {
         out->truncated = true;
         sink.Add(DiagCode::Truncated, Severity::Warning,

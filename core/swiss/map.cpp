@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "core/bulk.h"
+#include "core/work_stop.h"
 
 namespace gomap::swiss {
 
@@ -229,6 +230,13 @@ private:
 
   void Fill() override {
     while (pending_.empty() && !done_) {
+      if (limits_.stop && limits_.stop->Stop()) {
+        const std::string where =
+            in_table_ ? "dir " + std::to_string(j_ - 1) + ", group " + std::to_string(g_)
+                      : "dir " + std::to_string(j_);
+        Stop("map at " + Hex(addr_) + ": " + limits_.stop->At(where), addr_);
+        break;
+      }
       if (small_ != 0) {
         WalkSmall();
         continue;

@@ -224,6 +224,30 @@ def test_time_limit_stops_show_and_offset_goes_on(big_core) -> None:
         assert r["status"] == 2 and "--time-limit takes a number of seconds" in r["error"], r
 
 
+WALK_STOPPED = re.compile(r"map at 0x[0-9a-f]+: time limit of 0\.01 s reached at "
+                          r"(bucket|table \d+ \(dir \d+\), group|dir \d+, group) (\d+)")
+
+
+def test_time_limit_stops_check_and_layout(big_core) -> None:
+    """--time-limit stops `check` and `layout` inside the one map's walk, where it says,
+    with no false finding; without it the same check walks every entry and is OK."""
+    tc, binary, core, expect = big_core
+    truth = _truth(expect)
+    res = batch(binary, ["--core", str(core)],
+                [f"check {BIG} --time-limit 0.01 --json", f"layout {BIG} --time-limit 0.01 --json",
+                 f"check {BIG} --json", f"layout {BIG} --time-limit -1"])
+    for r, key in ((res[0], "check"), (res[1], "layout")):
+        j = json.loads(r["output"])[key]
+        stops = [WALK_STOPPED.search(d["message"]) for d in j["diagnostics"]]
+        assert j["truncated"] and any(stops), (key, j["diagnostics"])
+        assert not [d for d in j["diagnostics"] if d["severity"] == "error"], j["diagnostics"]
+    cut = json.loads(res[0]["output"])["check"]
+    assert cut["walked"]["entries"] == 0, cut["walked"]
+    whole = json.loads(res[2]["output"])["check"]
+    assert not whole["truncated"] and whole["ok"] and whole["walked"]["entries"] == len(truth)
+    assert res[3]["status"] == 2 and "--time-limit takes a number of seconds" in res[3]["error"]
+
+
 def test_ctrl_c_stops_show_in_lldb_and_gdb(big_core, tmp_path: Path) -> None:
     """Ctrl-C typed in an interactive lldb and gdb (a pseudo-terminal) while `gomap show
     --all` walks the 1M-entry map: the command ends with the entries it rendered and says

@@ -5,6 +5,7 @@
 #include "core/check.h"
 #include "core/classic/hmap.h"
 #include "core/value.h"
+#include "core/work_stop.h"
 #include "image_builder.h"
 
 namespace gomap {
@@ -129,6 +130,45 @@ TEST_F(ClassicCheckTest, HugeBOverNothingIsBounded) {
             std::string::npos);
 }
 
+// Ctrl-C / --time-limit (Limits::stop): the structure walk stops at a bucket
+// and says where; the entry walk does not start, and no count is judged.
+TEST_F(ClassicCheckTest, WorkStopEndsTheWalksWithoutFalseFindings) {
+  uint64_t neu = cb.Buckets(7); // 128 buckets: the second poll (call 64) trips
+  for (uint64_t i = 0; i < 128; ++i)
+    cb.SetInt(cb.Bucket(neu, i), 0, int64_t(i), 1);
+  uint64_t h = cb.Hmap(128, 0, 7, neu);
+  ImageReader r = img.Reader();
+  int polls = 0;
+  WorkStop stop([&] { return ++polls > 1; }, 0);
+  Limits lim;
+  lim.stop = &stop;
+  CheckReport rep = CheckMap(r, layout, h, lim);
+  EXPECT_TRUE(rep.truncated);
+  EXPECT_EQ(rep.walked.entries, 0u);
+  EXPECT_EQ(rep.walked.buckets, 64u);
+  ASSERT_EQ(rep.diags.items().size(), 1u) << DiagText(rep.diags.items());
+  EXPECT_NE(FindDiag(rep.diags.items(), DiagCode::Truncated, ": interrupted at bucket 64 of 128"),
+            nullptr)
+      << DiagText(rep.diags.items());
+  EXPECT_FALSE(rep.diags.HasErrors());
+  EXPECT_NE(CheckText(rep, layout, nullptr).find("truncated"), std::string::npos);
+  // The entry cursor alone stops the same way, with the entries before the stop.
+  int polls2 = 0;
+  WorkStop stop2([&] { return ++polls2 > 1; }, 0);
+  lim.stop = &stop2;
+  auto cur = OpenEntries(r, layout, h, lim);
+  MapEntry e;
+  uint64_t n = 0;
+  while (cur->Next(&e))
+    ++n;
+  EXPECT_EQ(n, 64u);
+  EXPECT_TRUE(cur->truncated());
+  EXPECT_NE(FindDiag(cur->diagnostics().items(), DiagCode::Truncated,
+                     "hmap at " + HexAddr(h) + ": interrupted at bucket 64 of 128"),
+            nullptr)
+      << DiagText(cur->diagnostics().items());
+}
+
 class SwissCheckTest : public ::testing::Test {
 protected:
   TestTypes types;
@@ -181,6 +221,40 @@ TEST_F(SwissCheckTest, UsedMismatchAndTableUsedMismatch) {
       nullptr)
       << DiagText(rep2.diags.items());
   EXPECT_TRUE(rep2.diags.HasErrors());
+}
+
+TEST_F(SwissCheckTest, WorkStopEndsTheWalksWithoutFalseFindings) {
+  uint64_t t0 = sb.Table(128, 0, 0); // the second poll (call 64) trips
+  for (uint64_t g = 0; g < 128; ++g)
+    sb.SetInt(t0, g, 0, int64_t(g), 1);
+  uint64_t m = sb.Map(128, sb.Dir({t0}), 1, 0);
+  ImageReader r = img.Reader();
+  WorkStop timed(nullptr, 1e-6); // already past at the first poll
+  Limits lim;
+  lim.stop = &timed;
+  CheckReport rep = CheckMap(r, layout, m, lim);
+  EXPECT_TRUE(rep.truncated);
+  EXPECT_EQ(rep.walked.entries, 0u);
+  EXPECT_FALSE(rep.diags.HasErrors()) << DiagText(rep.diags.items());
+  EXPECT_NE(FindDiag(rep.diags.items(), DiagCode::Truncated,
+                     "time limit of 0.000001 s reached at table 0 (dir 0), group 0 of 128; "
+                     "--time-limit raises it"),
+            nullptr)
+      << DiagText(rep.diags.items());
+  int polls = 0;
+  WorkStop stop([&] { return ++polls > 1; }, 0);
+  lim.stop = &stop;
+  auto cur = OpenEntries(r, layout, m, lim);
+  MapEntry e;
+  uint64_t n = 0;
+  while (cur->Next(&e))
+    ++n;
+  EXPECT_TRUE(cur->truncated());
+  EXPECT_LT(n, 128u);
+  EXPECT_NE(
+      FindDiag(cur->diagnostics().items(), DiagCode::Truncated, ": interrupted at dir 0, group"),
+      nullptr)
+      << DiagText(cur->diagnostics().items());
 }
 
 TEST_F(SwissCheckTest, UnreadableTableIsAnErrorNotACrash) {

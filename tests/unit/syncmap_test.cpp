@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/syncmap.h"
+#include "core/work_stop.h"
 #include "image_builder.h"
 
 namespace gomap {
@@ -129,6 +130,22 @@ TEST_F(TrieTest, UnreadableRootAndNodeLimit) {
   SyncMapReport rep2 = DecodeSyncMap(r, l, m2, lim);
   EXPECT_TRUE(rep2.truncated);
   EXPECT_NE(FindDiag(rep2.diags.items(), DiagCode::Truncated, "trie nodes (limit)"), nullptr);
+}
+
+TEST_F(TrieTest, WorkStopEndsTheTrieWalk) {
+  uint64_t root = Indirect(0);
+  for (int i = 0; i < 16; ++i)
+    Child(root, i, Entry(uint64_t(i)));
+  uint64_t m = SyncMap(root);
+  ImageReader r = img.Reader();
+  WorkStop interrupted([] { return true; }, 0);
+  Limits lim;
+  lim.stop = &interrupted;
+  SyncMapReport rep = DecodeSyncMap(r, l, m, lim);
+  EXPECT_TRUE(rep.truncated);
+  EXPECT_TRUE(rep.entries.empty());
+  EXPECT_NE(FindDiag(rep.diags.items(), DiagCode::Truncated, ": interrupted at root"), nullptr)
+      << DiagText(rep.diags.items());
 }
 
 TEST(ReadDirtyTest, LiveDeletedExpungedAndDirtyOnly) {

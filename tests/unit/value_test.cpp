@@ -1355,6 +1355,15 @@ TEST_F(ShowMapTest, WorkStopEndsTheWalk) {
                    "from there; --time-limit raises it"),
             std::string::npos)
       << t;
+  // In the --offset skip: it says how far the skip got.
+  WorkStop skipping([] { return true; }, 0);
+  ShowRequest skip;
+  skip.stop = &skipping;
+  skip.offset = 3;
+  std::string s = ShowAll(skip, false);
+  EXPECT_NE(s.find(": interrupted while skipping to --offset 3, after 0 entries (of 8)"),
+            std::string::npos)
+      << s;
   // Never tripped: the whole map.
   WorkStop never([] { return false; }, 0);
   json all = json::parse(write(&never, true))["map"];
