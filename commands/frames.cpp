@@ -1,7 +1,50 @@
 // Goroutine frame scopes for EXPR resolution.
 #include "commands/frames.h"
 
+#include "core/bulk.h"
+#include "core/location.h"
+
 namespace gomap::commands {
+
+namespace {
+
+// A generic function is compiled once per shape; its variables' DWARF types are
+// shapes (every pointer is go.shape.*uint8). The instantiated type is in the
+// dictionary the caller passed (`.dict`, cmd/compile's hidden parameter): word
+// dict_index is the variable's *runtime._type, which names its DWARF type (as
+// Delve resolves them). Without a readable dictionary the shape type stays.
+void ResolveShapeTypes(GoTarget &gt, FrameScope *s) {
+  const FrameVar *dict = nullptr;
+  for (const FrameVar &v : s->vars)
+    if (v.name == ".dict")
+      dict = &v;
+  if (dict == nullptr || !dict->has_location)
+    return;
+  VarValue dv = EvaluateLocation(dict->expr, 8, s->ctx, gt.memory());
+  uint64_t base = 0;
+  if (!dv.ok)
+    return;
+  if (dv.in_memory) {
+    if (!gt.memory().ReadPtr(dv.addr, &base))
+      return;
+  } else if (dv.bytes.size() >= 8) {
+    base = detail::LoadLE(dv.bytes.data(), 8);
+  }
+  if (base == 0 || base % 8 != 0)
+    return;
+  for (FrameVar &v : s->vars) {
+    if (v.dict_index < 0)
+      continue;
+    uint64_t rtype = 0;
+    if (!gt.memory().ReadPtr(base + 8 * uint64_t(v.dict_index), &rtype) || rtype == 0)
+      continue;
+    if (const Type *t = gt.ByRuntimeType(rtype);
+        t != nullptr && (!v.type || t->size == v.type->size))
+      v.type = t;
+  }
+}
+
+} // namespace
 
 FrameScope MakeScope(GoTarget &gt, Host &host, const Goroutine &g, size_t k) {
   FrameScope s;
@@ -35,6 +78,7 @@ FrameScope MakeScope(GoTarget &gt, Host &host, const Goroutine &g, size_t k) {
       return regno <= 16 && h->Register(thread, regno, value);
     };
   }
+  ResolveShapeTypes(gt, &s);
   return s;
 }
 

@@ -699,7 +699,10 @@ void RenderImpl::Walk(uint64_t addr, const Type *t, int depth) {
       sink_->Nil();
       return;
     }
-    Follow f = t->kind == Kind::Pointer ? CanFollow(p, t->elem, depth) : Follow::No;
+    // A shape pointer (go.shape.*uint8: any pointer in a generic function whose
+    // dictionary is gone) says nothing of its pointee: shown, never followed.
+    const bool shape = t->name.rfind("go.shape.", 0) == 0;
+    Follow f = t->kind == Kind::Pointer && !shape ? CanFollow(p, t->elem, depth) : Follow::No;
     if (f == Follow::Cycle) {
       sink_->PointerCycle(t, p);
     } else if (f == Follow::Yes && !PointeeReadable(p, t->elem)) {

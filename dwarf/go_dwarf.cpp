@@ -28,6 +28,7 @@ constexpr auto kAttrGoKind = static_cast<llvm::dwarf::Attribute>(0x2900);
 constexpr auto kAttrGoKey = static_cast<llvm::dwarf::Attribute>(0x2901);
 constexpr auto kAttrGoElem = static_cast<llvm::dwarf::Attribute>(0x2902);
 constexpr auto kAttrGoRuntimeType = static_cast<llvm::dwarf::Attribute>(0x2904);
+constexpr auto kAttrGoDictIndex = static_cast<llvm::dwarf::Attribute>(0x2906);
 
 constexpr int kMaxTypeDepth = 64;
 
@@ -211,6 +212,10 @@ void CollectVars(llvm::DWARFDie scope, uint64_t pc, int depth, GoDwarf *self,
     v.name = NameOf(c);
     v.param = tag == llvm::dwarf::DW_TAG_formal_parameter;
     v.type = type_of(c);
+    if (llvm::DWARFDie t = c.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_type))
+      if (auto di = t.find(kAttrGoDictIndex))
+        if (auto k = di->getAsUnsignedConstant(); k && *k < 4096)
+          v.dict_index = int64_t(*k);
     auto locs = c.getLocations(llvm::dwarf::DW_AT_location);
     if (!locs) {
       llvm::consumeError(locs.takeError());
@@ -506,8 +511,10 @@ const Type *GoDwarf::ConvertDie(uint64_t offset, int depth) {
     }
     if (!under)
       break;
-    // A Go named type: the underlying type under this name.
-    std::string name = t->name.empty() ? under->name : t->name;
+    // A Go named type: the underlying type under this name. `.paramN` (a
+    // generic function's typedef over a shape type) is no Go name: the shape is.
+    const bool placeholder = t->name.rfind(".param", 0) == 0;
+    std::string name = t->name.empty() || placeholder ? under->name : t->name;
     *t = *under;
     t->name = name;
     typedef_copies_.push_back(TypedefCopy{t, under, name});

@@ -26,6 +26,10 @@ struct FrameVar {
   const Type *type = nullptr;
   bool has_location = false; // false: optimized out at this pc
   std::vector<uint8_t> expr; // DWARF expression bytes
+  // A variable of a generic function whose type is built from shape types
+  // (`.param0` = map[go.shape.string]go.shape.*uint8): DW_AT_go_dict_index, the
+  // word of the function's dictionary (`.dict`) that holds its runtime type.
+  int64_t dict_index = -1;
 };
 
 struct GlobalVar {
