@@ -59,9 +59,16 @@ protected:
     Json iters = Json::array();
     std::string scan_error;
     const bool scan = !args.Has("no-iterators") && r.header_ok && mt.ref.header != 0;
-    if (scan) {
+    if (scan && stop->tripped()) {
+      scan_error = stop->Reason(); // the walk above already used the time
+    } else if (scan) {
       std::vector<MapIterator> found;
-      if (IteratorsOfMap(host, args.Has("builtin-layout"), mt.ref.header, &found, &scan_error)) {
+      std::string stopped;
+      if (IteratorsOfMap(host, args.Has("builtin-layout"), mt.ref.header, stop.get(), &found,
+                         &stopped, &scan_error)) {
+        if (!stopped.empty())
+          r.diags.Add(DiagCode::Truncated, Severity::Warning, "iterator scan " + stopped,
+                      mt.ref.header);
         for (const MapIterator &it : found) {
           const std::string where = IteratorWhere(it);
           DiagnosticSink prefixed;
@@ -87,7 +94,7 @@ protected:
       Json out = Json::object();
       for (auto it = j.begin(); it != j.end(); ++it) {
         if (it.key() == "ok") {
-          out["iterators"] = scan ? iters : Json(nullptr);
+          out["iterators"] = scan && scan_error.empty() ? iters : Json(nullptr);
           if (!scan_error.empty())
             out["iterator_scan_error"] = scan_error;
         }

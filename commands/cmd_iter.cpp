@@ -34,7 +34,8 @@ public:
                      "internal/runtime/maps.Iter or reflect.MapIter"},
                     kBuiltin,
                     kGoroutine,
-                    kFrame},
+                    kFrame,
+                    kTimeLimit},
                    0, 1) {}
 
 protected:
@@ -42,6 +43,10 @@ protected:
     // The command object outlives targets: nothing cached survives a run.
     desc_cache_.clear();
     iter_layouts_.clear();
+    std::unique_ptr<WorkStop> stop = MakeWorkStop(host, args, error);
+    if (!stop)
+      return false;
+    stop_ = stop.get();
     if (!MakeContext(host, &ctx_, error))
       return false;
     builtin_ = args.Has("builtin-layout");
@@ -83,22 +88,25 @@ protected:
 public:
   // For `gomap check`: every iterator on every goroutine stack whose map is
   // `map_addr`, decoded (the same scan as `gomap iter` without EXPR).
-  bool IteratorsOf(Host &host, bool builtin, uint64_t map_addr, std::vector<MapIterator> *out,
-                   std::string *error) {
+  bool IteratorsOf(Host &host, bool builtin, uint64_t map_addr, WorkStop *stop,
+                   std::vector<MapIterator> *out, std::string *stopped, std::string *error) {
     desc_cache_.clear();
     iter_layouts_.clear();
+    stop_ = stop;
     std::vector<Goroutine> gs;
     if (!MakeGoroutineContext(host, &ctx_, &gs, error))
       return false;
     builtin_ = builtin;
     std::vector<Found> found;
-    Scan(gs, -1, &found);
+    const Json st = Scan(gs, -1, &found);
+    if (stopped && st["stopped"].is_string())
+      *stopped = st["stopped"].get<std::string>();
     for (const Found &f : found) {
       std::string why;
       const MapLayout *ml = f.map_type ? ctx_.gt->LayoutFor(f.map_type, &why, builtin_) : nullptr;
       if (!ml)
         continue;
-      IterReport r = DecodeIter(ctx_.gt->memory(), *ml, *IterLayoutFor(ml->impl), f.addr, Limits{});
+      IterReport r = DecodeIter(ctx_.gt->memory(), *ml, *IterLayoutFor(ml->impl), f.addr, limits());
       if (map_addr != kEveryMap && r.map != map_addr)
         continue;
       out->push_back(MapIterator{f.addr, f.goroutine, f.frame, f.function, std::move(r)});
@@ -326,12 +334,23 @@ private:
   }
 
   Json Scan(const std::vector<Goroutine> &gs, int64_t only, std::vector<Found> *found) {
-    IterScanStats st = ScanIterators(*this, gs, only, found);
+    IterScanLimits lim;
+    lim.stop = stop_;
+    IterScanStats st = ScanIterators(*this, gs, only, found, lim);
     return Json{{"goroutines", st.goroutines},
                 {"bytes", st.bytes},
                 {"words", st.words},
                 {"hops", st.hops},
-                {"truncated", st.truncated}};
+                {"truncated", st.truncated},
+                {"stopped", st.stopped.empty() ? Json(nullptr) : Json(st.stopped)}};
+  }
+
+  // The decode's limits: the defaults, and the command's stop (the replay of a
+  // long chain polls it per bucket).
+  Limits limits() const {
+    Limits l;
+    l.stop = stop_;
+    return l;
   }
 
   bool Print(const ParsedArgs &args, const std::vector<Found> &found, const Json &scan,
@@ -353,7 +372,7 @@ private:
         continue;
       }
       const IterLayout *il = IterLayoutFor(ml->impl);
-      IterReport r = DecodeIter(mem, *ml, *il, f.addr, Limits{});
+      IterReport r = DecodeIter(mem, *ml, *il, f.addr, limits());
       errors |= r.diags.HasErrors();
       Json j{{"address", HexAddr(f.addr)},
              {"goroutine", f.goroutine >= 0 ? Json(f.goroutine) : Json(nullptr)},
@@ -383,7 +402,9 @@ private:
     } else {
       if (list.empty())
         text = "no map iterators found";
-      if (!scan.is_null() && scan.value("truncated", false))
+      if (!scan.is_null() && scan["stopped"].is_string())
+        text += "\n(scan stopped: " + scan["stopped"].get<std::string>() + ")";
+      else if (!scan.is_null() && scan.value("truncated", false))
         text += "\n(scan limits reached; some stacks were not scanned in full)";
       result.AppendMessage(text.c_str());
     }
@@ -392,6 +413,7 @@ private:
   }
 
   Context ctx_;
+  WorkStop *stop_ = nullptr; // the running command's (Ctrl-C, --time-limit)
   bool builtin_ = false;
   std::unordered_map<uint64_t, const Type *> desc_cache_;
   std::map<MapImpl, IterLayout> iter_layouts_;
@@ -399,10 +421,10 @@ private:
 
 } // namespace
 
-bool IteratorsOfMap(Host &host, bool builtin, uint64_t map_addr, std::vector<MapIterator> *out,
-                    std::string *error) {
+bool IteratorsOfMap(Host &host, bool builtin, uint64_t map_addr, WorkStop *stop,
+                    std::vector<MapIterator> *out, std::string *stopped, std::string *error) {
   IterCommand scanner;
-  return scanner.IteratorsOf(host, builtin, map_addr, out, error);
+  return scanner.IteratorsOf(host, builtin, map_addr, stop, out, stopped, error);
 }
 
 std::unique_ptr<Subcommand> NewIterCommand() { return std::make_unique<IterCommand>(); }

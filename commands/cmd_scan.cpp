@@ -22,7 +22,7 @@ protected:
     std::vector<Goroutine> gs;
     if (!MakeGoroutineContext(host, &ctx, &gs, error))
       return false;
-    CommandTriageHost triage_host(host, ctx);
+    CommandTriageHost triage_host(host, ctx, stop.get());
     TriageOptions opts;
     opts.stop = stop.get();
     TriageReport r = Triage(triage_host, gs, SelectedGoroutine(gs, *ctx.host), opts);

@@ -123,10 +123,11 @@ struct MapIterator {
 };
 // Every iterator on every goroutine stack over the map at `map_addr` (the
 // stack scan of `gomap iter`), or over any map for kEveryMap; false with
-// *error when goroutines cannot be listed.
+// *error when goroutines cannot be listed. `stop` (may be null) ends the scan
+// early; *stopped (may be null) then says where.
 constexpr uint64_t kEveryMap = ~uint64_t(0);
-bool IteratorsOfMap(Host &host, bool builtin, uint64_t map_addr, std::vector<MapIterator> *out,
-                    std::string *error);
+bool IteratorsOfMap(Host &host, bool builtin, uint64_t map_addr, WorkStop *stop,
+                    std::vector<MapIterator> *out, std::string *stopped, std::string *error);
 
 // The Go heap of this stop (core/heap/mheap.h): runtime.mheap_ by its DWARF
 // variable or symbol, layouts from the binary's DWARF types (or the built-in

@@ -50,16 +50,16 @@ const std::vector<Registration> &Registry() {
       {"layout", NewLayoutCommand,
        "Show a Go map's physical structure: classic buckets, overflow chains and evacuation; "
        "swiss directory, tables and groups.",
-       "gomap layout EXPR [-g ID] [-f K] [--limit N] [--all] [--json]"},
+       "gomap layout EXPR [-g ID] [-f K] [--limit N] [--all] [--time-limit S] [--json]"},
       {"check", NewCheckCommand,
        "Check one Go map's integrity: header invariants, buckets / tables and "
        "groups, count vs entries walked, and its iterators on goroutine stacks.",
-       "gomap check EXPR [-g ID] [-f K] [--json] [--no-iterators]\n"
+       "gomap check EXPR [-g ID] [-f K] [--no-iterators] [--time-limit S] [--json]\n"
        "Walks every entry and the whole physical structure (within the work caps)\n"
        "and prints a summary line and one line per diagnostic."},
       {"iter", NewIterCommand,
        "Decode a Go map iterator, or find every map iterator on every goroutine stack.",
-       "gomap iter [EXPR] [-g ID] [-f K] [--json]\n"
+       "gomap iter [EXPR] [-g ID] [-f K] [--time-limit S] [--json]\n"
        "EXPR: a variable or field path of type runtime.hiter, internal/runtime/maps.Iter,\n"
        "reflect.MapIter or a pointer to one, or 0xADDR --type NAME. Without EXPR: scan\n"
        "the stacks (of goroutine ID with -g) for range-loop iterators, reflect.MapIter\n"

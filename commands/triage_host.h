@@ -19,7 +19,9 @@ namespace gomap::commands {
 
 class CommandTriageHost final : public TriageHost {
 public:
-  CommandTriageHost(Host &host, Context &ctx) : host_(host), ctx_(ctx), gt_(*ctx.gt) {}
+  // stop (may be null): the command's Ctrl-C / --time-limit, for the iterator scan.
+  CommandTriageHost(Host &host, Context &ctx, WorkStop *stop = nullptr)
+      : host_(host), ctx_(ctx), gt_(*ctx.gt), stop_(stop) {}
 
   MemoryReader &memory() override { return gt_.memory(); }
   TypeResolver &types() override { return gt_; }
@@ -90,7 +92,7 @@ public:
     if (!iterators_scanned_) {
       iterators_scanned_ = true;
       std::string err;
-      IteratorsOfMap(host_, false, kEveryMap, &iterators_, &err);
+      IteratorsOfMap(host_, false, kEveryMap, stop_, &iterators_, nullptr, &err);
     }
     std::vector<std::pair<std::string, IterReport>> out;
     for (const MapIterator &it : iterators_) {
@@ -141,6 +143,7 @@ private:
   Host &host_;
   Context &ctx_;
   GoTarget &gt_;
+  WorkStop *stop_;
   std::map<MapImpl, IterLayout> iter_layouts_;
   std::map<std::pair<const Goroutine *, size_t>, std::vector<FrameValue>> values_;
   std::vector<GlobalValue> globals_;

@@ -6,6 +6,7 @@
 #include "core/diagnostics.h"
 #include "core/map.h"
 #include "core/value.h"
+#include "core/work_stop.h"
 
 namespace gomap {
 
@@ -61,9 +62,21 @@ IterScanStats ScanIterators(IterScanHost &host, const std::vector<Goroutine> &gs
   // type descriptor is its first word, the iterator at the hiter field.
   const uint64_t mapiter_hiter = host.MapIterHiterOffset();
   std::vector<uint64_t> stack;
+  const auto stopped = [&](const Goroutine &g, size_t w, size_t words) {
+    if (!limits.stop || !limits.stop->Stop())
+      return false;
+    st.truncated = true;
+    std::string where = "the stack of goroutine " + std::to_string(g.id);
+    if (words)
+      where += " (word " + std::to_string(w) + " of " + std::to_string(words) + ")";
+    st.stopped = limits.stop->At(where);
+    return true;
+  };
   for (const Goroutine &g : gs) {
     if (only >= 0 && g.id != only)
       continue;
+    if (stopped(g, 0, 0))
+      break;
     uint64_t lo = g.stack_lo, hi = g.stack_hi;
     if (hi <= lo || lo == 0)
       continue;
@@ -87,6 +100,8 @@ IterScanStats ScanIterators(IterScanHost &host, const std::vector<Goroutine> &gs
     uint64_t g_hops = 0;
     std::unordered_set<uint64_t> hopped;
     for (size_t w = 0; w + 4 <= got; ++w) {
+      if (stopped(g, w, got))
+        break;
       if (found->size() >= limits.max_iterators) {
         st.truncated = true;
         break;
@@ -128,6 +143,8 @@ IterScanStats ScanIterators(IterScanHost &host, const std::vector<Goroutine> &gs
       }
     }
     st.hops += g_hops;
+    if (!st.stopped.empty())
+      break;
   }
   return st;
 }

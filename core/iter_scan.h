@@ -4,7 +4,8 @@
 // whose type word is a map type descriptor and whose map word is a plausible
 // header of that type; a stack word pointing at a heap reflect.MapIter is
 // followed one hop. What `gomap iter` (no EXPR), `gomap check` and `gomap scan`
-// run. Bounded: caps on bytes per stack and in all, hops, iterators.
+// run. Bounded: caps on bytes per stack and in all, hops, iterators, and the
+// command's WorkStop.
 #ifndef GOMAP_CORE_ITER_SCAN_H
 #define GOMAP_CORE_ITER_SCAN_H
 
@@ -19,6 +20,8 @@
 #include "core/types.h"
 
 namespace gomap {
+
+class WorkStop;
 
 // What the scan needs from a frontend besides memory.
 class IterScanHost {
@@ -39,6 +42,8 @@ struct IterScanLimits {
   uint64_t max_hops = 4096; // heap pointers followed per goroutine
   uint64_t max_total_hops = 1 << 16;
   size_t max_iterators = 4096;
+  // Ctrl-C and --time-limit (null: none): polled per stack word.
+  WorkStop *stop = nullptr;
 };
 
 struct FoundIterator {
@@ -53,6 +58,9 @@ struct FoundIterator {
 struct IterScanStats {
   uint64_t goroutines = 0, bytes = 0, words = 0, hops = 0;
   bool truncated = false;
+  // Where a WorkStop ended the scan ("" when it did not): "time limit of 2 s
+  // reached at goroutine 7 (word 120 of 4096); --time-limit raises it".
+  std::string stopped;
 };
 
 // Every iterator on the stacks of `gs` (only goroutine `only` when >= 0).

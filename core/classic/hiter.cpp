@@ -9,6 +9,7 @@
 #include "core/classic/hmap.h"
 #include "core/go_format.h"
 #include "core/iter.h"
+#include "core/work_stop.h"
 
 namespace gomap::classic {
 
@@ -46,6 +47,13 @@ public:
       const std::string at = depth == 0 ? where : where + " overflow " + std::to_string(depth);
       if (depth > limits_.max_chain || ++work_ > limits_.max_buckets) {
         sink_.Add(DiagCode::Truncated, Severity::Warning, at + ": replay stopped (bucket limit)",
+                  baddr);
+        cc.ok = false;
+        return cc;
+      }
+      if (limits_.stop && limits_.stop->Stop()) { // Ctrl-C, --time-limit
+        sink_.Add(DiagCode::Truncated, Severity::Warning,
+                  "replay " + limits_.stop->At(at + " (bucket " + std::to_string(work_) + ")"),
                   baddr);
         cc.ok = false;
         return cc;

@@ -40,6 +40,11 @@ def test_iterators_found_with_returned_count(tc: fx.Toolchain, mode: str,
             f"iter --json -g {cases['large']['goroutine']}",
             "iter",
             "iter 0x10 --type main.nosuchtype",
+            # A time limit already passed when the scan starts: it stops at the first
+            # stack, says where, and check says why it scanned no iterators.
+            "iter --time-limit 0.000001 --json",
+            "iter --time-limit 0.000001",
+            f"check {cases['large']['map']} --type 'map[int]int' --time-limit 0.000001 --json",
         ])
     finally:
         fx.stop(proc)
@@ -115,6 +120,16 @@ def test_iterators_found_with_returned_count(tc: fx.Toolchain, mode: str,
         if not c["coroutine"] and f"goroutine {c['goroutine']} " not in text:
             problems.append(f"text output lacks goroutine {c['goroutine']}:\n{text}")
     assert results[4]["status"] == 2 and "main.nosuchtype" in results[4]["error"]
+    assert doc["scan"]["stopped"] is None, doc["scan"]
+    cut = json.loads(results[5]["output"])["scan"]
+    assert cut["truncated"] and cut["stopped"].startswith(
+        "time limit of 0.000001 s reached at the stack of goroutine "), cut
+    assert cut["stopped"].endswith("; --time-limit raises it"), cut
+    assert "(scan stopped: time limit of 0.000001 s reached at the stack of goroutine" \
+        in results[6]["output"], results[6]["output"]
+    chk = json.loads(results[7]["output"])["check"]
+    assert chk["iterators"] is None and chk["truncated"], chk
+    assert chk["iterator_scan_error"] == "time limit of 0.000001 s reached", chk
     if approx:
         print(f"{tc.id} {mode}: approximate: " + "; ".join(approx))
     assert not problems, f"{tc.id} {mode}:\n" + "\n".join(problems)
