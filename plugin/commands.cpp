@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -104,32 +105,79 @@ private:
 
 } // namespace
 
-// Go's runtime preempts goroutines with SIGURG: a Go target should pass it
-// silently from its first `run`, not after the first gomap command. `process
-// handle` without a process records the setting on the target (LLDB applies it
-// when the process starts); with no target at all, on the dummy target, which
-// every later target copies: so `plugin load` in ~/.lldbinit covers them all.
-static void QuietSigurgOnTargets(lldb::SBDebugger debugger) {
+// GODEBUG with asyncpreemptoff=1 added, unless `godebug` already says
+// asyncpreemptoff=… (the user's choice stands).
+static std::string WithAsyncPreemptOff(const std::string &godebug) {
+  size_t at = 0;
+  while (at <= godebug.size()) {
+    size_t comma = godebug.find(',', at);
+    if (comma == std::string::npos)
+      comma = godebug.size();
+    std::string item = godebug.substr(at, comma - at);
+    while (!item.empty() && item.front() == ' ')
+      item.erase(0, 1);
+    if (item.rfind("asyncpreemptoff=", 0) == 0)
+      return godebug;
+    at = comma + 1;
+  }
+  return godebug.empty() ? "asyncpreemptoff=1" : godebug + ",asyncpreemptoff=1";
+}
+
+// The GODEBUG a launch under the selected target (or the dummy target) would
+// get today: its target.env-vars entry, else the environment LLDB inherited.
+static std::string LaunchGodebug(lldb::SBCommandInterpreter &interp) {
+  lldb::SBCommandReturnObject r;
+  interp.HandleCommand("settings show target.env-vars", r);
+  const std::string shown = r.GetOutput() ? r.GetOutput() : "";
+  const std::string key = "  GODEBUG=";
+  size_t at = shown.find("\n" + key);
+  if (at != std::string::npos) {
+    at += 1 + key.size();
+    return shown.substr(at, shown.find('\n', at) - at);
+  }
+  const char *env = std::getenv("GODEBUG");
+  return env ? env : "";
+}
+
+// What a Go target needs from its first `run`, set on the targets that exist
+// and, with none, on the dummy target, which every later target copies — so
+// `plugin load` in ~/.lldbinit covers them all (`process handle` and `settings
+// set target.*` without a process record the setting on the target):
+// - SIGURG, with which Go's runtime preempts goroutines, passes silently;
+// - GODEBUG gets asyncpreemptoff=1, as Delve launches every program (Go issue
+//   36494): without it the runtime's preemption SIGURG lands in LLDB's steps
+//   (`next` stops in runtime.sigtramp or runtime.asyncPreempt, or runs on).
+//   `settings remove target.env-vars GODEBUG` undoes it; an asyncpreemptoff
+//   the user set (LLDB's environment, target.env-vars, `process launch -E`)
+//   stands.
+static void GoLaunchDefaults(lldb::SBDebugger debugger) {
   lldb::SBCommandInterpreter interp = debugger.GetCommandInterpreter();
-  const char *cmd = "process handle -p true -s false -n false SIGURG";
+  const auto apply = [&interp] {
+    lldb::SBCommandReturnObject ignored;
+    interp.HandleCommand("process handle -p true -s false -n false SIGURG", ignored);
+    const std::string now = LaunchGodebug(interp);
+    const std::string godebug = WithAsyncPreemptOff(now);
+    if (godebug == now)
+      return;
+    lldb::SBCommandReturnObject ignored2;
+    interp.HandleCommand(("settings set target.env-vars \"GODEBUG=" + godebug + "\"").c_str(),
+                         ignored2);
+  };
   lldb::SBTarget selected = debugger.GetSelectedTarget();
   uint32_t n = debugger.GetNumTargets();
   for (uint32_t i = 0; i < n; ++i) {
     lldb::SBTarget t = debugger.GetTargetAtIndex(i);
     debugger.SetSelectedTarget(t);
-    lldb::SBCommandReturnObject ignored;
-    interp.HandleCommand(cmd, ignored);
+    apply();
   }
-  if (n == 0) {
-    lldb::SBCommandReturnObject ignored;
-    interp.HandleCommand(cmd, ignored);
-  } else {
+  if (n == 0)
+    apply();
+  else
     debugger.SetSelectedTarget(selected);
-  }
 }
 
 bool RegisterCommands(lldb::SBDebugger debugger) {
-  QuietSigurgOnTargets(debugger);
+  GoLaunchDefaults(debugger);
   lldb::SBCommandInterpreter interp = debugger.GetCommandInterpreter();
   lldb::SBCommand root = interp.AddMultiwordCommand("gomap", commands::kRootHelp);
   if (!root.IsValid())

@@ -168,6 +168,11 @@ def test_console_gomap_without_prefix(tc: fx.Toolchain, tmp_path: Path) -> None:
         s.start()
         expect = fx.load_expect(tmp_path)
         assert not fx.check_expect(expect)
+        # The plugin, loaded before the target exists, launches it without asynchronous
+        # preemption (docs/commands.md, "Stepping").
+        env = Path(f"/proc/{s.debuggee}/environ").read_bytes().split(b"\0")
+        assert any(e.startswith(b"GODEBUG=") and b"asyncpreemptoff=1" in e for e in env), [
+            e for e in env if e.startswith(b"GODEBUG")]
 
         # The documented configuration needs neither a REPL mode nor an escape prefix.
         assert "commandEscapePrefix" not in s.config

@@ -67,12 +67,15 @@ class LldbError(AssertionError):
 class LldbSession:
     """One LLDB debugger in a child process; `run` types one command."""
 
-    def __init__(self, major: str = LLDB_MAJOR, timeout: float = 120):
+    def __init__(self, major: str = LLDB_MAJOR, timeout: float = 120,
+                 env: dict[str, str] | None = None):
+        """env: variables added to the environment LLDB runs in (and launches inherit)."""
         self.timeout = timeout
         self.transcript: list[str] = []
         self.proc = subprocess.Popen(["/usr/bin/python3", "-c", _CHILD, major],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, bufsize=1)
+                                     stderr=subprocess.PIPE, text=True, bufsize=1,
+                                     env={**os.environ, **(env or {})})
         self._read()
 
     def _read(self) -> dict[str, Any]:
