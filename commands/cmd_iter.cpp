@@ -43,10 +43,10 @@ protected:
     // The command object outlives targets: nothing cached survives a run.
     desc_cache_.clear();
     iter_layouts_.clear();
-    std::unique_ptr<WorkStop> stop = MakeWorkStop(host, args, error);
-    if (!stop)
+    owned_stop_ = MakeWorkStop(host, args, error);
+    if (!owned_stop_)
       return false;
-    stop_ = stop.get();
+    stop_ = owned_stop_.get();
     if (!MakeContext(host, &ctx_, error))
       return false;
     builtin_ = args.Has("builtin-layout");
@@ -413,7 +413,8 @@ private:
   }
 
   Context ctx_;
-  WorkStop *stop_ = nullptr; // the running command's (Ctrl-C, --time-limit)
+  std::unique_ptr<WorkStop> owned_stop_; // this command's own (Run)
+  WorkStop *stop_ = nullptr;             // the running command's (Ctrl-C, --time-limit)
   bool builtin_ = false;
   std::unordered_map<uint64_t, const Type *> desc_cache_;
   std::map<MapImpl, IterLayout> iter_layouts_;
